@@ -1,0 +1,12 @@
+// Tests start real containers (dockerd, registry, kind nodes): generous timeouts, files one at a time
+// so two tests never compete for the 2 cores and the host lock.
+export default {
+  files: ['test/**/*.test.ts'],
+  extensions: { ts: 'module' },
+  timeout: '5m',
+  concurrency: 1,
+  workerThreads: false,
+  environmentVariables: {
+    TESTCONTAINERS_RYUK_DISABLED: 'true',
+  },
+};

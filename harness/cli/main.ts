@@ -1,0 +1,135 @@
+// The pullproof command line. Exit codes: 0 success, 1 failed checks or scenarios, 2 usage or
+// configuration errors (with the field and the fix), 130/143 interrupted.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { UsageError, exitCodeOf } from '../errors.ts';
+import { diagnose } from '../host/doctor.ts';
+import { findLeftovers, isEmpty, removeLeftovers } from '../host/leftovers.ts';
+import { setupHost } from '../host/setup.ts';
+import { reportSucceeded, runSuite } from '../suite/runner.ts';
+import { log } from '../util/log.ts';
+import { redact } from '../util/secrets.ts';
+import { DEFAULT_SUITE, suites } from '../../suites/index.ts';
+import { benchRegistry } from './bench.ts';
+import { registryUp } from './registry-up.ts';
+
+// pullproof owns cleanup of everything it starts; testcontainers' reaper would need a pulled image.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`"${value}" is not a duration; use a number with ms, s, m or h, e.g. 90s or 30m`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return n * unit;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return n;
+}
+
+function print(json: boolean, data: unknown, human: () => string): void {
+  process.stdout.write(redact(json ? JSON.stringify(data, null, 2) + '\n' : human() + '\n'));
+}
+
+export function buildCli(): Command {
+  const program = new Command('pullproof')
+    .description('End-to-end conformance harness for how kubelets authorize the use of private container images')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run "pullproof --help" for usage)')
+    .exitOverride();
+
+  program.command('setup')
+    .description('prepare this host: Docker engine (Debian docker.io), runc wrapper where needed, inotify limits; idempotent')
+    .option('--json', 'print the steps as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const steps = await setupHost();
+      print(!!o.json, steps, () => steps.map((s) => `${s.changed ? 'changed' : 'ok'}\t${s.name}: ${s.detail}`).join('\n'));
+    });
+
+  program.command('doctor')
+    .description('report what this host has and what pullproof needs, with a fix for each problem')
+    .option('--json', 'print the findings as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const findings = await diagnose();
+      print(!!o.json, findings, () => findings.map((f) => `${f.status.toUpperCase().padEnd(4)} ${f.check}: ${f.value}${f.fix ? `\n     fix: ${f.fix}` : ''}`).join('\n'));
+      if (findings.some((f) => f.status === 'fail')) process.exitCode = 1;
+    });
+
+  program.command('suites')
+    .description('list the scenario suites')
+    .action(() => {
+      for (const s of Object.values(suites)) {
+        process.stdout.write(`${s.name}${s.name === DEFAULT_SUITE ? ' (default)' : ''}: ${s.description}\n`);
+        for (const sc of s.scenarios) process.stdout.write(`  - ${sc.name}\n`);
+      }
+    });
+
+  program.command('run')
+    .description('run a scenario suite and write its report (report.json, junit.xml, summary.md) to the report folder')
+    .addOption(new Option('--suite <name>', 'suite to run').default(DEFAULT_SUITE))
+    .option('--filter <text>', 'only scenarios whose name contains this text')
+    .option('--report-dir <dir>', 'report folder (default: reports/<time>-<suite>-<run id>)')
+    .option('--keep', 'keep the run\'s containers, network and fence for debugging (remove later with "pullproof cleanup")')
+    .option('--online', 'skip the egress fence (only where official images may be pulled)')
+    .addOption(new Option('--timeout <duration>', 'stop and clean up after this long, e.g. 30m').argParser(parseDuration))
+    .addOption(new Option('--fail-scenario <text>', 'test only: fail the scenario whose name contains this text on purpose').hideHelp())
+    .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string }) => {
+      const suite = suites[o.suite];
+      if (!suite) throw new UsageError('--suite', `no suite named "${o.suite}"`, `use one of: ${Object.keys(suites).join(', ')} (see "pullproof suites")`);
+      if (o.filter && !suite.scenarios.some((s) => s.name.includes(o.filter as string))) {
+        throw new UsageError('--filter', `no scenario of suite ${suite.name} contains "${o.filter}"`, 'see "pullproof suites" for the scenario names');
+      }
+      const report = await runSuite({ suite, filter: o.filter, reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, failScenario: o.failScenario });
+      process.stdout.write(`${report.reportDir}\n`);
+      if (!reportSucceeded(report)) process.exitCode = 1;
+    });
+
+  program.command('cleanup')
+    .description('remove what crashed or killed runs left: containers, networks, volumes, fence rules, work folders')
+    .option('--run <id>', 'only this run')
+    .option('--dry-run', 'list, do not remove')
+    .action(async (o: { run?: string; dryRun?: boolean }) => {
+      const l = await findLeftovers(o.run);
+      if (isEmpty(l)) {
+        process.stdout.write('nothing to clean up\n');
+        return;
+      }
+      for (const [k, v] of Object.entries(l)) if (v.length) process.stdout.write(`${k}: ${v.join(', ')}\n`);
+      if (o.dryRun) return;
+      await removeLeftovers(l);
+      process.stdout.write('removed\n');
+    });
+
+  const registry = program.command('registry').description('the harness registry on its own');
+  registry.command('up')
+    .description('start the registry, token service and fault proxies and keep them until Ctrl-C (for exploring)')
+    .option('--online', 'skip the egress fence')
+    .action(async (o: { online?: boolean }) => registryUp(o));
+
+  const bench = program.command('bench').description('measurements');
+  bench.command('registry')
+    .description('time registry start, token fetches and authenticated manifest HEADs (p50/p95)')
+    .addOption(new Option('--samples <n>', 'requests per measurement').default(200).argParser(positiveInt))
+    .option('--json', 'print the results as JSON')
+    .action(async (o: { samples: number; json?: boolean }) => benchRegistry(o));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message; help and version exit 0, usage errors 2.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const detail = (err as { detail?: string }).detail;
+    log(`error: ${(err as Error).message}${detail ? `\n${detail}` : ''}`);
+    return exitCodeOf(err);
+  }
+}

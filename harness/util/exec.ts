@@ -1,0 +1,86 @@
+// All process spawning goes through here: arguments are quoted by zx, every command has a timeout,
+// output is captured, and anything shown to the user (errors included) is redacted.
+import { $, type ProcessOutput } from 'zx';
+import { HarnessError } from '../errors.ts';
+import { redact } from './secrets.ts';
+
+export interface RunOptions {
+  /** Milliseconds; the process (and its group) is killed after this. */
+  timeoutMs?: number;
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Resolve with the result instead of throwing on a non-zero exit. */
+  allowFailure?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  command: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+// Commands in flight are killed when the run is interrupted; cleanup then runs with a fresh signal.
+let inflight = new AbortController();
+
+/** Kills every command started so far (used on Ctrl-C, crash and timeout, before cleanup). */
+export function abortRunningCommands(): void {
+  inflight.abort();
+  inflight = new AbortController();
+}
+
+function tail(text: string, lines = 30): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+export class CommandError extends HarnessError {
+  readonly result: RunResult;
+  constructor(result: RunResult) {
+    super(
+      `command failed (exit ${result.exitCode}): ${redact(result.command)}`,
+      redact(tail(result.stderr || result.stdout)),
+    );
+    this.name = 'CommandError';
+    this.result = result;
+  }
+  override toString(): string {
+    return `${this.message}\n${this.detail ?? ''}`;
+  }
+}
+
+export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  const env = { ...process.env, ...options.env } as Record<string, string>;
+  const shell = $({
+    quiet: true,
+    nothrow: true,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutSignal: 'SIGKILL',
+    input: options.input,
+    env,
+    cwd: options.cwd,
+    signal: options.signal ? AbortSignal.any([options.signal, inflight.signal]) : inflight.signal,
+    detached: true,
+  });
+  const out: ProcessOutput = await shell`${argv}`;
+  const result: RunResult = {
+    command: argv.join(' '),
+    stdout: out.stdout,
+    stderr: out.stderr,
+    exitCode: out.exitCode ?? (out.signal ? 128 : 1),
+    durationMs: performance.now() - t0,
+  };
+  if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(result);
+  return result;
+}
+
+/** Runs and returns trimmed stdout. */
+export async function output(argv: string[], options: RunOptions = {}): Promise<string> {
+  return (await run(argv, options)).stdout.trim();
+}

@@ -1,0 +1,53 @@
+// Progress output: named phases with elapsed time, a heartbeat on long phases, everything redacted.
+// Lines go to stderr (stdout is kept for machine-readable output) and to an optional log file.
+import { appendFileSync } from 'node:fs';
+import { redact } from './secrets.ts';
+
+let logFile: string | undefined;
+let heartbeatMs = 15_000;
+const startedAt = Date.now();
+
+export function setLogFile(path: string | undefined): void {
+  logFile = path;
+}
+
+export function setHeartbeat(ms: number): void {
+  heartbeatMs = ms;
+}
+
+function stamp(): string {
+  return `[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s]`;
+}
+
+export function log(message: string): void {
+  const line = `${stamp()} ${redact(message)}`;
+  process.stderr.write(line + '\n');
+  if (logFile) appendFileSync(logFile, line + '\n');
+}
+
+export function warn(message: string): void {
+  log(`WARNING: ${message}`);
+}
+
+export interface PhaseResult<T> {
+  value: T;
+  seconds: number;
+}
+
+/** Runs fn as a named phase: "> name", a heartbeat while it runs, then "ok name (Ns)" or "FAILED name". */
+export async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  log(`> ${name}`);
+  const timer = setInterval(() => log(`  ... ${name} (${((performance.now() - t0) / 1000).toFixed(0)}s)`), heartbeatMs);
+  timer.unref();
+  try {
+    const value = await fn();
+    log(`ok ${name} (${((performance.now() - t0) / 1000).toFixed(1)}s)`);
+    return value;
+  } catch (err) {
+    log(`FAILED ${name} after ${((performance.now() - t0) / 1000).toFixed(1)}s: ${(err as Error).message}`);
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
