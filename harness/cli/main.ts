@@ -90,13 +90,18 @@ export function buildCli(): Command {
     .description('remove what crashed or killed runs left: containers, networks, volumes, fence rules, work folders')
     .option('--run <id>', 'only this run')
     .option('--dry-run', 'list, do not remove')
-    .action(async (o: { run?: string; dryRun?: boolean }) => {
+    .option('--check', 'list, do not remove, and exit 1 if anything is left (for CI)')
+    .action(async (o: { run?: string; dryRun?: boolean; check?: boolean }) => {
       const l = await findLeftovers(o.run);
       if (isEmpty(l)) {
         process.stdout.write('nothing to clean up\n');
         return;
       }
       for (const [k, v] of Object.entries(l)) if (v.length) process.stdout.write(`${k}: ${v.join(', ')}\n`);
+      if (o.check) {
+        process.exitCode = 1;
+        return;
+      }
       if (o.dryRun) return;
       await removeLeftovers(l);
       process.stdout.write('removed\n');

@@ -1,4 +1,4 @@
-// The fixture images' program: a 126-byte static x86-64 ELF with no libc. It blocks SIGINT, SIGTERM
+// The fixture images' program: a 224-byte static x86-64 ELF with no libc. It blocks SIGINT, SIGTERM
 // and SIGCHLD and waits for them with rt_sigtimedwait: on SIGCHLD it reaps children (so it can also
 // serve as a pod sandbox's pause process), on SIGINT or SIGTERM it exits 0 at once. Blocked signals are
 // delivered even to PID 1, which ignores signals it has no handler for; without this, every pod

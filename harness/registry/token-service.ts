@@ -270,6 +270,7 @@ export class TokenService {
       .setExpirationTime(now + ttl)
       .setJti(randomUUID())
       .sign(this.opts.signer.privateKey);
+    registerSecret(token);
     this.record(req, auth.identity, 'issued', requested, granted);
     this.reply(res, 200, { token, access_token: token, expires_in: ttl, issued_at: new Date(now * 1000).toISOString() });
   }

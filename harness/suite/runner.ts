@@ -84,6 +84,14 @@ async function runScenario(s: Scenario, env: Environment, o: RunSuiteOptions, in
         timer = setTimeout(() => reject(new Error(`scenario timed out after ${limit / 1000}s`)), limit);
       }),
     ]);
+    const crash = process.env.PULLPROOF_TEST_CRASH_IN_SCENARIO;
+    if (crash && s.name.includes(crash)) {
+      // Test only: an error nobody catches, to prove cleanup runs on a crash.
+      setImmediate(() => {
+        throw new Error('deliberate crash (PULLPROOF_TEST_CRASH_IN_SCENARIO)');
+      });
+      await new Promise((r) => setTimeout(r, 60_000));
+    }
     if (o.failScenario && s.name.includes(o.failScenario)) {
       throw new ExpectationFailed('deliberately failed by --fail-scenario (a test of the failure path)');
     }
