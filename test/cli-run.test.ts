@@ -1,7 +1,7 @@
 // The whole flow as a user runs it: `pullproof run` as a child process, asserting on its exit code, its
 // report and on Docker afterwards, so an interrupted test runner cannot leak anything.
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftovers, pullproof, runIdFrom, start } from './helpers/cli.ts';
@@ -15,6 +15,7 @@ function filesUnder(dir: string): string[] {
 
 test('a run with one deliberately failing scenario exports logs, leaks no secret and leaves nothing behind', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-flow-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const secretsFile = join(dir, 'secrets.json');
   const reportDir = join(dir, 'report');
   const r = await pullproof(['run', '--suite', 'registry', '--report-dir', reportDir, '--fail-scenario', 'Tenant A pulls'],
@@ -65,6 +66,7 @@ test('a crash in the middle of a run still cleans up', async (t) => {
 
 test('the run timeout stops the run, reports the scenarios not run, and cleans up', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-timeout-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const r = await pullproof(['run', '--suite', 'registry', '--timeout', '1ms', '--report-dir', dir]);
   t.is(r.code, 1);
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { results: { status: string; message?: string }[] };

@@ -1,6 +1,6 @@
 // `pullproof cleanup`: removes what a crashed or killed run left behind. Everything pullproof creates
 // carries the io.pullproof label (containers, networks, volumes) or a pullproof: comment (fence rules),
-// and work folders are named pullproof-<run id>-*.
+// and work folders are named pullproof-run-<run id>-*.
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ export async function findLeftovers(runId?: string): Promise<Leftovers> {
   const fence = await leftoverFenceRules();
   let folders: string[] = [];
   try {
-    folders = readdirSync(tmpdir()).filter((d) => d.startsWith(runId ? `pullproof-${runId}-` : 'pullproof-')).map((d) => join(tmpdir(), d));
+    folders = readdirSync(tmpdir()).filter((d) => d.startsWith(runId ? `pullproof-run-${runId}-` : 'pullproof-run-')).map((d) => join(tmpdir(), d));
   } catch { /* no tmp */ }
   return {
     containers: await list('ps', runId),

@@ -47,7 +47,7 @@ export class RunContext {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     const reportDir = o.reportDir ?? join(reportsRoot(), `${stamp}-${o.label ?? 'run'}-${id}`);
     mkdirSync(reportDir, { recursive: true });
-    const workDir = mkdtempSync(join(tmpdir(), `pullproof-${id}-`));
+    const workDir = mkdtempSync(join(tmpdir(), `pullproof-run-${id}-`));
     const ctx = new RunContext(id, reportDir, workDir, o.online ?? false);
     ctx.cleanup.keep = o.keep ?? false;
     setLogFile(join(reportDir, 'run.log'));

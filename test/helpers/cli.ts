@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 export const BIN = fileURLToPath(new URL('../../bin/pullproof.js', import.meta.url));
 
@@ -66,7 +68,7 @@ export function runIdFrom(stderr: string): string {
   return m[1];
 }
 
-/** What a run left on the host: labelled containers, networks, volumes, fence rules. */
+/** What a run left on the host: labelled containers, networks, volumes, work folders, fence rules. */
 export function leftovers(runId: string): string[] {
   const out: string[] = [];
   const sh = (args: string[]): string => execFileSync(args[0] as string, args.slice(1), { encoding: 'utf8' }).trim();
@@ -74,6 +76,7 @@ export function leftovers(runId: string): string[] {
   out.push(...sh(['docker', 'ps', '-a', '--filter', label, '--format', 'container {{.Names}}']).split('\n').filter(Boolean));
   out.push(...sh(['docker', 'network', 'ls', '--filter', label, '--format', 'network {{.Name}}']).split('\n').filter(Boolean));
   out.push(...sh(['docker', 'volume', 'ls', '--filter', label, '--format', 'volume {{.Name}}']).split('\n').filter(Boolean));
+  out.push(...readdirSync(tmpdir()).filter((d) => d.startsWith(`pullproof-run-${runId}-`)).map((d) => `work folder ${d}`));
   out.push(...sh(['iptables', '-w', '-S', 'DOCKER-USER']).split('\n').filter((l) => l.includes(`pullproof:${runId}`)).map((l) => `fence ${l}`));
   return out;
 }
