@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { UsageError } from '../harness/errors.ts';
 import { parseKubeletGates, resolveGates, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS } from '../harness/cluster/gates.ts';
 import { applyKubeletSettings, validateAllowlistEntry } from '../harness/cluster/kubelet-config.ts';
+import { hostsToml, splitReference } from '../harness/cluster/mirror.ts';
 
 const gates135 = parseKubeletGates(readFileSync(new URL('../fixtures/kubelet/help-feature-gates-v1.35.4.txt', import.meta.url), 'utf8'));
 const target135 = { version: 'v1.35.4', gates: gates135, cgroupV1: true };
@@ -64,4 +65,18 @@ test('maxParallelImagePulls above 31 is refused while the gate is on (kubernetes
 test('failCgroupV1 is set to false on a cgroup v1 host, and left alone on v2', (t) => {
   t.is((parse(applyKubeletSettings(BASE, {}, target135, 'n')) as Record<string, unknown>).failCgroupV1, false);
   t.is((parse(applyKubeletSettings(BASE, {}, { ...target135, cgroupV1: false }, 'n')) as Record<string, unknown>).failCgroupV1, undefined);
+});
+
+test('system image references split into upstream, repository and tag', (t) => {
+  t.deepEqual(splitReference('registry.k8s.io/kube-apiserver:v1.35.4'), { upstream: 'registry.k8s.io', repository: 'kube-apiserver', tag: 'v1.35.4' });
+  t.deepEqual(splitReference('registry.k8s.io/coredns/coredns:v1.13.1'), { upstream: 'registry.k8s.io', repository: 'coredns/coredns', tag: 'v1.13.1' });
+  t.deepEqual(splitReference('docker.io/kindest/kindnetd:v1'), { upstream: 'docker.io', repository: 'kindest/kindnetd', tag: 'v1' });
+  t.is(splitReference('sha256:abcdef'), undefined);
+});
+
+test("every mirrored hosts.toml has the harness registry as server, with the mirror prefix as its path", (t) => {
+  const toml = hostsToml('https://172.29.1.1:5443/v2/mirror/registry.k8s.io', { overridePath: true, ca: '/etc/containerd/certs.d/pullproof-ca.crt' });
+  t.regex(toml, /^server = "https:\/\/172\.29\.1\.1:5443\/v2\/mirror\/registry\.k8s\.io"$/m);
+  t.regex(toml, /^override_path = true$/m);
+  t.regex(toml, /^capabilities = \["pull", "resolve"\]$/m);
 });

@@ -126,7 +126,7 @@ export class RegistryClient {
     return { status: 200, digest: m.headers['docker-content-digest'] as string | undefined };
   }
 
-  private async pushBlob(repository: string, b: Blob): Promise<void> {
+  async pushBlob(repository: string, b: Blob): Promise<void> {
     const scope = `repository:${repository}:pull,push`;
     const head = await this.call('HEAD', `/v2/${repository}/blobs/${b.digest}`, scope);
     if (head.status === 200) return;
@@ -138,6 +138,14 @@ export class RegistryClient {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(b.size) }, body: b.data,
     });
     if (put.status !== 201) throw new HarnessError(`push of ${repository}: blob ${b.digest} answered ${put.status}`, put.body.toString('utf8').slice(0, 300));
+  }
+
+  /** Puts a manifest (or index) whose blobs are already in the repository. */
+  async putManifest(repository: string, reference: string, mediaType: string, data: Buffer): Promise<void> {
+    const res = await this.call('PUT', `/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull,push`, {
+      headers: { 'content-type': mediaType }, body: data,
+    });
+    if (res.status !== 201) throw new HarnessError(`push of ${repository}:${reference}: manifest answered ${res.status}`, res.body.toString('utf8').slice(0, 300));
   }
 
   /** Pushes an image under a tag; returns the manifest digest. */

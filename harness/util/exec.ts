@@ -1,5 +1,6 @@
 // All process spawning goes through here: arguments are quoted by zx, every command has a timeout,
 // output is captured, and anything shown to the user (errors included) is redacted.
+import { spawn } from 'node:child_process';
 import { $, type ProcessOutput } from 'zx';
 import { HarnessError } from '../errors.ts';
 import { redact } from './secrets.ts';
@@ -83,4 +84,23 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
 /** Runs and returns trimmed stdout. */
 export async function output(argv: string[], options: RunOptions = {}): Promise<string> {
   return (await run(argv, options)).stdout.trim();
+}
+
+/** Runs a command whose stdout is binary (an image archive); throws with redacted stderr on failure. */
+export async function outputBinary(argv: string[], options: { timeoutMs?: number } = {}): Promise<Buffer> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], signal: inflight.signal });
+    const out: Buffer[] = [];
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new CommandError({ command: argv.join(' '), stdout: '', stderr: err, exitCode: code ?? 1, durationMs: performance.now() - t0 }));
+    });
+  });
 }

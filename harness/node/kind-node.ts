@@ -1,0 +1,226 @@
+// Node operations on a kind node (a Docker container running systemd, containerd and the kubelet):
+// the primitives the suites script. Every change to pull records is followed by a kubelet restart,
+// because from 1.35 the kubelet reads records through an in-memory cache.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HarnessError } from '../errors.ts';
+import { run, type RunOptions, type RunResult } from '../util/exec.ts';
+import { redact } from '../util/secrets.ts';
+import { applyKubeletSettings, type KubeletSettings, type KubeletTarget } from '../cluster/kubelet-config.ts';
+import { parseRecord, recordPath, RECORDS_ROOT, type ImagePulledRecord, type ImagePullIntent, type PullRecord } from './records.ts';
+
+export const KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
+
+export interface CriImage {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  pinned: boolean;
+}
+
+export interface Records {
+  intents: ImagePullIntent[];
+  pulled: ImagePulledRecord[];
+  /** Files the kubelet's decoder would fail on too (corrupt, foreign, unknown version). */
+  unreadable: { file: string; error: string }[];
+}
+
+export class KindNode {
+  /** Docker container name, which kind also uses as the Kubernetes node name. */
+  readonly name: string;
+  private readonly controlPlane: string;
+
+  constructor(name: string, controlPlane: string) {
+    this.name = name;
+    this.controlPlane = controlPlane;
+  }
+
+  exec(args: string[], o: RunOptions = {}): Promise<RunResult> {
+    return run(['docker', 'exec', ...(o.input !== undefined ? ['-i'] : []), this.name, ...args], o);
+  }
+
+  /** kubectl as cluster admin, run inside the control-plane node (no kubeconfig on the host needed). */
+  kubectl(args: string[], o: RunOptions = {}): Promise<RunResult> {
+    return run(['docker', 'exec', ...(o.input !== undefined ? ['-i'] : []), this.controlPlane,
+      'kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', ...args], o);
+  }
+
+  async readFile(path: string): Promise<string> {
+    return (await this.exec(['cat', path])).stdout;
+  }
+
+  async writeFile(path: string, content: string, mode = '0600'): Promise<void> {
+    const dir = path.slice(0, path.lastIndexOf('/'));
+    await this.exec(['sh', '-c', `mkdir -p '${dir}' && cat > '${path}.pullproof.tmp' && chmod ${mode} '${path}.pullproof.tmp' && mv '${path}.pullproof.tmp' '${path}'`], { input: content });
+  }
+
+  async kubeletVersion(): Promise<string> {
+    const out = (await this.exec(['kubelet', '--version'])).stdout.trim();
+    const m = /v\d+\.\d+\.\d+\S*/.exec(out);
+    if (!m) throw new HarnessError(`${this.name}: cannot read the kubelet version from "${out}"`);
+    return m[0];
+  }
+
+  /** Restarts the kubelet and waits for its healthz and a fresh Ready condition; returns seconds to Ready. */
+  async restartKubelet(timeoutMs = 180_000): Promise<number> {
+    const t0 = performance.now();
+    const since = new Date(Date.now() - 1000);
+    await this.exec(['systemctl', 'restart', 'kubelet']);
+    await this.waitReady(since, timeoutMs);
+    return (performance.now() - t0) / 1000;
+  }
+
+  /** Waits until the kubelet answers healthz and the node reports Ready with a heartbeat after `since`. */
+  async waitReady(since: Date, timeoutMs = 180_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const health = await this.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true });
+      if (health.exitCode === 0) {
+        const cond = await this.kubectl(['get', 'node', this.name, '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}'], { allowFailure: true });
+        last = cond.stdout.trim() || cond.stderr.trim();
+        const [status, beat] = last.split(' ');
+        if (status === 'True' && beat && new Date(beat).getTime() >= Math.floor(since.getTime() / 1000) * 1000) return;
+      } else {
+        last = 'kubelet healthz not answering';
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const journal = await this.exec(['journalctl', '-u', 'kubelet', '--no-pager', '-n', '30'], { allowFailure: true });
+    throw new HarnessError(`${this.name}: the kubelet was not Ready within ${timeoutMs / 1000}s (last: ${last})`, redact(journal.stdout));
+  }
+
+  /** The kubelet's running configuration, as it reports it on /configz. */
+  async configz(): Promise<Record<string, unknown>> {
+    const raw = (await this.kubectl(['get', '--raw', `/api/v1/nodes/${this.name}/proxy/configz`])).stdout;
+    return (JSON.parse(raw) as { kubeletconfig: Record<string, unknown> }).kubeletconfig;
+  }
+
+  /** Applies per-node kubelet settings to config.yaml, restarts, and confirms them through /configz. */
+  async applyKubeletSettings(settings: KubeletSettings, target: KubeletTarget, field: string): Promise<{ seconds: number; configz: Record<string, unknown> }> {
+    const current = await this.readFile(KUBELET_CONFIG);
+    const next = applyKubeletSettings(current, settings, target, field);
+    await this.writeFile(KUBELET_CONFIG, next, '0644');
+    const seconds = await this.restartKubelet();
+    const configz = await this.configz();
+    const gates = (configz.featureGates ?? {}) as Record<string, boolean>;
+    for (const [gate, value] of Object.entries(settings.featureGates ?? {})) {
+      if (gates[gate] !== value) throw new HarnessError(`${this.name}: /configz shows ${gate}=${String(gates[gate])} after setting ${value}`);
+    }
+    if (settings.imagePullCredentialsVerificationPolicy && configz.imagePullCredentialsVerificationPolicy !== settings.imagePullCredentialsVerificationPolicy) {
+      throw new HarnessError(`${this.name}: /configz shows policy ${String(configz.imagePullCredentialsVerificationPolicy)} after setting ${settings.imagePullCredentialsVerificationPolicy}`);
+    }
+    return { seconds, configz };
+  }
+
+  // ---- image pull records ---------------------------------------------------------------------
+  async listRecords(): Promise<Records> {
+    const listing = await this.exec(['sh', '-c', `for d in pulling pulled; do for f in ${RECORDS_ROOT}/$d/sha256-*; do [ -f "$f" ] || continue; case "$f" in *.tmp) continue;; esac; printf '%s\\0' "$f"; cat "$f"; printf '\\0'; done; done`], { allowFailure: true });
+    const parts = listing.stdout.split('\0');
+    const out: Records = { intents: [], pulled: [], unreadable: [] };
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const file = parts[i] as string;
+      try {
+        const r = parseRecord(parts[i + 1] as string, file);
+        if (r.kind === 'ImagePullIntent') out.intents.push(r);
+        else out.pulled.push(r);
+      } catch (err) {
+        out.unreadable.push({ file, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  async pulledRecordFor(imageRef: string): Promise<ImagePulledRecord | undefined> {
+    return (await this.listRecords()).pulled.find((r) => r.imageRef === imageRef);
+  }
+
+  async writeRecord(r: PullRecord, o: { restart?: boolean } = {}): Promise<void> {
+    await this.writeFile(recordPath(r), JSON.stringify(r));
+    if (o.restart !== false) await this.restartKubelet();
+  }
+
+  async deleteRecord(kind: PullRecord['kind'], key: string, o: { restart?: boolean } = {}): Promise<void> {
+    await this.exec(['rm', '-f', recordPath({ kind, key })]);
+    if (o.restart !== false) await this.restartKubelet();
+  }
+
+  /** Overwrites a record with bytes the kubelet's strict decoder cannot read. */
+  async corruptRecord(kind: PullRecord['kind'], key: string, o: { restart?: boolean } = {}): Promise<void> {
+    await this.writeFile(recordPath({ kind, key }), '{"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","imageRef":');
+    if (o.restart !== false) await this.restartKubelet();
+  }
+
+  /** Removes every record (the node then treats every present image as preloaded). */
+  async wipeRecords(o: { restart?: boolean } = {}): Promise<void> {
+    await this.exec(['sh', '-c', `rm -rf ${RECORDS_ROOT}/pulling ${RECORDS_ROOT}/pulled`]);
+    if (o.restart !== false) await this.restartKubelet();
+  }
+
+  // ---- images in the node's containerd ---------------------------------------------------------
+  async images(): Promise<CriImage[]> {
+    const out = JSON.parse((await this.exec(['crictl', 'images', '-o', 'json'])).stdout) as { images: { id: string; repoTags?: string[]; repoDigests?: string[]; pinned?: boolean }[] };
+    return out.images.map((i) => ({ id: i.id, repoTags: i.repoTags ?? [], repoDigests: i.repoDigests ?? [], pinned: i.pinned ?? false }));
+  }
+
+  async imageRef(image: string): Promise<string | undefined> {
+    return (await this.images()).find((i) => i.repoTags.includes(image) || i.repoDigests.includes(image))?.id;
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await this.exec(['crictl', 'rmi', ref]);
+  }
+
+  /** Loads an OCI or docker archive into containerd's k8s.io namespace, outside the kubelet. */
+  async loadImage(archive: Buffer): Promise<void> {
+    await this.exec(['ctr', '-n', 'k8s.io', 'images', 'import', '--digests', '--all-platforms', '-'], { input: archive, timeoutMs: 300_000 });
+  }
+
+  // ---- kubelet binary ----------------------------------------------------------------------------
+  /** Replaces the node's kubelet with another build (upgrade/downgrade in place) and restarts it. */
+  async swapKubelet(binary: string, o: { wipeRecords?: boolean } = {}): Promise<number> {
+    await this.exec(['systemctl', 'stop', 'kubelet']);
+    if (o.wipeRecords) await this.wipeRecords({ restart: false });
+    await run(['docker', 'cp', binary, `${this.name}:/usr/bin/kubelet.pullproof-new`], { timeoutMs: 120_000 });
+    await this.exec(['sh', '-c', 'chmod 0755 /usr/bin/kubelet.pullproof-new && mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet']);
+    const since = new Date(Date.now() - 1000);
+    const t0 = performance.now();
+    await this.exec(['systemctl', 'start', 'kubelet']);
+    await this.waitReady(since);
+    return (performance.now() - t0) / 1000;
+  }
+
+  // ---- observation -------------------------------------------------------------------------------
+  async metrics(): Promise<string> {
+    return (await this.kubectl(['get', '--raw', `/api/v1/nodes/${this.name}/proxy/metrics`])).stdout;
+  }
+
+  async logsSince(since: Date, unit: 'kubelet' | 'containerd' = 'kubelet'): Promise<string> {
+    const r = await this.exec(['journalctl', '-u', unit, '--no-pager', '-o', 'short-iso-precise', '--since', `@${Math.floor(since.getTime() / 1000)}`], { allowFailure: true, timeoutMs: 60_000 });
+    return redact(r.stdout);
+  }
+
+  /** kubelet and containerd journals and the node's containerd config, redacted, into dir/<node>/. */
+  async exportLogs(dir: string): Promise<void> {
+    const d = join(dir, this.name);
+    mkdirSync(d, { recursive: true });
+    for (const unit of ['kubelet', 'containerd'] as const) {
+      writeFileSync(join(d, `${unit}.log`), await this.logsSince(new Date(0), unit));
+    }
+    const cfg = await this.exec(['cat', KUBELET_CONFIG], { allowFailure: true });
+    writeFileSync(join(d, 'kubelet-config.yaml'), redact(cfg.stdout));
+  }
+}
+
+/** Reads a metric value (sum over series matching the labels) from Prometheus text. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const lbl = m[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => lbl.includes(`${k}="${v}"`))) sum += Number(m[3]);
+  }
+  return sum;
+}
