@@ -26,7 +26,7 @@ test('a --privileged container runs after setup', async (t) => {
   const tag = 'pullproof-test/privileged:latest';
   execFileSync('docker', ['load'], { input: await toDockerArchive(image, [tag]) });
   const name = `pullproof-test-privileged-${process.pid}`;
-  t.teardown(() => { execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }); });
+  t.teardown(() => { execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }); execFileSync('docker', ['rmi', tag], { stdio: 'ignore' }); });
   docker('run', '-d', '--name', name, '--label', 'io.pullproof=1', '--privileged', '--security-opt', 'seccomp=unconfined', '--cgroupns=private', '--tmpfs', '/run', tag);
   t.is(docker('inspect', '--format', '{{.State.Running}} {{.HostConfig.Privileged}}', name), 'true true');
 });
@@ -36,7 +36,7 @@ test('a fixture container stops in under 2 s (its program exits on SIGTERM)', as
   const tag = 'pullproof-test/stop:latest';
   execFileSync('docker', ['load'], { input: await toDockerArchive(image, [tag]) });
   const name = `pullproof-test-stop-${process.pid}`;
-  t.teardown(() => { execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }); });
+  t.teardown(() => { execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }); execFileSync('docker', ['rmi', tag], { stdio: 'ignore' }); });
   docker('run', '-d', '--name', name, '--label', 'io.pullproof=1', tag);
   t.is(docker('inspect', '--format', '{{.State.Running}}', name), 'true');
   const t0 = performance.now();
