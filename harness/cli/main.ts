@@ -10,6 +10,8 @@ import { log } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
 import { DEFAULT_SUITE, suites } from '../../suites/index.ts';
 import { benchRegistry } from './bench.ts';
+import { registerCertify } from './certify.ts';
+import { benchSts } from './bench-sts.ts';
 import { registryUp } from './registry-up.ts';
 
 // pullproof owns cleanup of everything it starts; testcontainers' reaper would need a pulled image.
@@ -119,6 +121,14 @@ export function buildCli(): Command {
     .addOption(new Option('--samples <n>', 'requests per measurement').default(200).argParser(positiveInt))
     .option('--json', 'print the results as JSON')
     .action(async (o: { samples: number; json?: boolean }) => benchRegistry(o));
+  bench.command('sts')
+    .description('time STS token exchanges and reference plugin execs on the host and in the bookworm image (p50/p95)')
+    .addOption(new Option('--samples <n>', 'STS exchanges').default(200).argParser(positiveInt))
+    .addOption(new Option('--execs <n>', 'plugin execs per setting').default(50).argParser(positiveInt))
+    .option('--json', 'print the results as JSON')
+    .action(async (o: { samples: number; execs: number; json?: boolean }) => benchSts(o));
+
+  registerCertify(program);
 
   return program;
 }

@@ -68,6 +68,19 @@ function identityFromForm(body: Buffer): string | undefined {
   }
 }
 
+/** The service account an STS exchange claims (unverified; for the request log only). */
+function subjectFromExchangeForm(body: Buffer): string | undefined {
+  try {
+    const token = new URLSearchParams(body.toString('utf8')).get('subject_token');
+    if (!token) return undefined;
+    const sub = decodeJwt(token).sub ?? '';
+    const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub);
+    return m ? `${m[1]}/${m[2]}` : 'unparseable-token';
+  } catch {
+    return 'unparseable-token';
+  }
+}
+
 export class FaultProxy {
   private server?: https.Server;
   private readonly sockets = new Set<Socket>();
@@ -188,6 +201,9 @@ export class FaultProxy {
     let identity = identityFromHeaders(req);
     if (identity === 'anonymous' && this.opts.target === 'token' && req.method === 'POST') {
       identity = identityFromForm(body) ?? 'anonymous';
+    }
+    if (identity === 'anonymous' && this.opts.target === 'sts' && req.method === 'POST') {
+      identity = subjectFromExchangeForm(body) ?? 'anonymous';
     }
     const finish = (status: number, fault?: string): void => {
       this.opts.log.add({

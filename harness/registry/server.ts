@@ -63,6 +63,7 @@ export async function startRegistry(o: RegistryServerOptions): Promise<RunningRe
       { content: o.tokenRootBundle, target: '/etc/pullproof/token-roots.pem' },
     ])
     .withTmpFs({ '/var/lib/registry': 'rw,size=2g' })
+    .withCommand(['serve', '/etc/pullproof/config.yml'])
     .withWaitStrategy(Wait.forLogMessage(/listening on .*5000/))
     .withStartupTimeout(30_000)
     .start();

@@ -34,6 +34,8 @@ export interface RegistryStackOptions {
   log?: RequestLog;
   /** Seconds a token is valid. */
   tokenTtlSeconds?: number;
+  /** An official registry image (e.g. registry:3) instead of the one built from source; online hosts only. */
+  image?: string;
 }
 
 export interface StartTimings {
@@ -41,7 +43,8 @@ export interface StartTimings {
   startSeconds: number;
 }
 
-async function listenProxy(make: (port: number) => FaultProxy, preferred: number): Promise<FaultProxy> {
+/** Starts a fault proxy on its preferred port, or on a free one when that is taken. */
+export async function listenProxy(make: (port: number) => FaultProxy, preferred: number): Promise<FaultProxy> {
   const p = make(preferred);
   try {
     await p.start();
@@ -96,7 +99,7 @@ export class RegistryStack {
 
   static async start(o: RegistryStackOptions, onStop: (name: string, fn: () => Promise<void>) => void): Promise<RegistryStack> {
     const t0 = performance.now();
-    const image = await ensureRegistryImage();
+    const image = o.image ?? (await ensureRegistryImage());
     const t1 = performance.now();
     const ca = o.ca ?? (await CertificateAuthority.create(`pullproof run ${o.network.runId}`));
     const log = o.log ?? new RequestLog();

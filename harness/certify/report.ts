@@ -1,0 +1,87 @@
+// The certification report: what was judged (plugin, its sha256 and version, args and env with values
+// redacted, the config, the Kubernetes versions), every exec, and per version every check as pass,
+// fail with a reason, or not run with a reason. Written as JSON and as text; both redacted.
+import type { CredentialProvider } from '../credprovider/types.ts';
+import type { KubernetesVersion } from '../credprovider/versions.ts';
+
+export type CheckStatus = 'pass' | 'fail' | 'not-run';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** Why it failed, why it was not run, or what was measured when it passed. */
+  reason: string;
+}
+
+export interface CallRecord {
+  scenario: string;
+  description: string;
+  request: { image: string; token: string; annotationKeys: string[] };
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  timedOut: boolean;
+  killedGroup: boolean;
+  stdoutHeldBy?: { pid: number; command: string }[];
+  /** First 2000 characters, redacted. */
+  stderr: string;
+  stdoutBytes: number;
+  spawnError?: string;
+}
+
+export interface VersionResult {
+  kubernetes: KubernetesVersion;
+  saTokenGate: boolean | null;
+  /** What this kubelet would do with the first valid call's response (its first rejection, in its words). */
+  kubelet: string;
+  verdict: 'pass' | 'fail';
+  checks: CheckResult[];
+}
+
+export interface CertifyReport {
+  tool: { name: 'pullproof'; version: string };
+  startedAt: string;
+  durationSeconds: number;
+  plugin: { path: string; sha256: string; sizeBytes: number; version: string };
+  args: string[];
+  env: string[];
+  config: { source: string; provider: CredentialProvider };
+  kubernetes: KubernetesVersion[];
+  image: string;
+  timeoutMs: number;
+  serviceAccount?: { namespace: string; name: string; issuer: string; audience: string };
+  calls: CallRecord[];
+  results: VersionResult[];
+  verdict: 'pass' | 'fail';
+  summary: { pass: number; fail: number; notRun: number };
+  how: string;
+}
+
+const MARK: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', 'not-run': 'NOT RUN' };
+
+export function formatReport(r: CertifyReport): string {
+  const lines: string[] = [];
+  lines.push(`pullproof ${r.tool.version} certify: ${r.verdict === 'pass' ? 'PASSED' : 'FAILED'} (${r.summary.pass} passed, ${r.summary.fail} failed, ${r.summary.notRun} not run)`);
+  lines.push(`plugin:     ${r.plugin.path}`);
+  lines.push(`  sha256:   ${r.plugin.sha256}`);
+  lines.push(`  version:  ${r.plugin.version}`);
+  lines.push(`  args:     ${r.args.length ? r.args.join(' ') : '(none)'}`);
+  lines.push(`  env:      ${r.env.length ? r.env.join(' ') : '(none)'}`);
+  lines.push(`config:     ${r.config.source}: provider ${r.config.provider.name}, apiVersion ${r.config.provider.apiVersion}, matchImages ${r.config.provider.matchImages.join(', ')}${r.config.provider.tokenAttributes ? `, tokenAttributes (audience ${r.config.provider.tokenAttributes.serviceAccountTokenAudience}, cacheType ${r.config.provider.tokenAttributes.cacheType ?? 'unset'})` : ''}`);
+  lines.push(`image:      ${r.image}`);
+  lines.push(`timeout:    ${r.timeoutMs / 1000}s per call`);
+  if (r.serviceAccount) lines.push(`tokens:     ${r.serviceAccount.namespace}/${r.serviceAccount.name}, issuer ${r.serviceAccount.issuer}, audience ${r.serviceAccount.audience}`);
+  lines.push('calls:');
+  for (const c of r.calls) {
+    const end = c.spawnError ? `could not start: ${c.spawnError}` : c.timedOut ? `killed after ${(c.durationMs / 1000).toFixed(1)}s (timeout)` : `exit ${c.exitCode ?? `signal ${c.signal}`} in ${c.durationMs.toFixed(0)} ms`;
+    lines.push(`  ${c.scenario}: ${end}${c.stdoutHeldBy ? `; stdout held by ${c.stdoutHeldBy.map((h) => `${h.pid} (${h.command})`).join(', ') || 'an escaped process'}` : ''}`);
+  }
+  for (const v of r.results) {
+    lines.push(`Kubernetes ${v.kubernetes}${v.saTokenGate === null ? '' : ` (${v.saTokenGate ? 'SA-token gate on' : 'SA-token gate off'})`}: ${v.verdict.toUpperCase()}`);
+    lines.push(`  kubelet: ${v.kubelet}`);
+    for (const c of v.checks) lines.push(`  ${MARK[c.status].padEnd(7)} ${c.title}${c.reason ? `: ${c.reason}` : ''}`);
+  }
+  lines.push(`how: ${r.how}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,127 @@
+// `pullproof certify --plugin <path> ...`: the command line of harness/certify. Usage and config
+// errors exit 2 naming the field and the fix; a failed check exits 1.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { JWK } from 'jose';
+import { UsageError } from '../errors.ts';
+import { certify, DEFAULT_TIMEOUT_MS } from '../certify/certify.ts';
+import { formatReport } from '../certify/report.ts';
+import { SA_TOKEN_GATE } from '../credprovider/types.ts';
+import { parseKubernetesVersion, type KubernetesVersion } from '../credprovider/versions.ts';
+import { KIND_ISSUER, TestIssuer } from '../identity/test-issuer.ts';
+import { log } from '../util/log.ts';
+import { redact } from '../util/secrets.ts';
+import { parseGoDuration } from '../credprovider/duration.ts';
+
+interface CertifyCliOptions {
+  plugin: string;
+  config?: string;
+  provider?: string;
+  kubernetes: string[];
+  featureGates?: string;
+  timeout: string;
+  maxCall: string;
+  env: string[];
+  arg: string[];
+  image?: string;
+  issuerKey?: string;
+  issuer: string;
+  serviceAccount?: string;
+  saAnnotation: string[];
+  pluginVersion?: string;
+  json?: boolean;
+  report?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function keyValues(field: string, items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(field, `"${item.replace(/=.*/, '=...')}" is not KEY=VALUE`, `write ${field} NAME=value`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+function duration(field: string, text: string): number {
+  let ns: number;
+  try {
+    ns = parseGoDuration(text);
+  } catch {
+    throw new UsageError(field, `"${text}" is not a duration`, 'use a Go duration such as 90s, 1m or 1m30s');
+  }
+  if (ns <= 0) throw new UsageError(field, `"${text}" is not positive`, 'use a positive duration such as 90s or 1m');
+  return ns / 1e6;
+}
+
+function gate(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  let value: boolean | undefined;
+  for (const part of text.split(',').filter(Boolean)) {
+    const [name, v] = part.split('=');
+    if (name !== SA_TOKEN_GATE) throw new UsageError('--feature-gates', `unknown or irrelevant gate "${name}"`, `certify knows only ${SA_TOKEN_GATE}=true|false`);
+    if (v !== 'true' && v !== 'false') throw new UsageError('--feature-gates', `"${part}" needs =true or =false`, `write ${SA_TOKEN_GATE}=true`);
+    value = v === 'true';
+  }
+  return value;
+}
+
+function serviceAccount(text: string | undefined): { namespace: string; name: string; uid?: string } | undefined {
+  if (text === undefined) return undefined;
+  const [namespace, name, uid] = text.split('/');
+  if (!namespace || !name) throw new UsageError('--service-account', `"${text}" is not namespace/name[/uid]`, 'write e.g. --service-account default/puller');
+  return { namespace, name, uid };
+}
+
+async function issuer(o: CertifyCliOptions): Promise<TestIssuer | undefined> {
+  if (!o.issuerKey) return undefined;
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(readFileSync(o.issuerKey, 'utf8')) as JWK;
+  } catch (err) {
+    throw new UsageError('--issuer-key', `cannot read ${o.issuerKey} as a JWK (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`, 'pass a file holding an RSA private key as a JWK (kty RSA with d)');
+  }
+  try {
+    return await TestIssuer.fromPrivateJwk(jwk, o.issuer);
+  } catch (err) {
+    throw new UsageError('--issuer-key', (err as Error).message, 'pass an RSA private JWK');
+  }
+}
+
+export function registerCertify(program: Command): void {
+  program.command('certify')
+    .description('check a kubelet credential provider exec plugin against the kubelet\'s protocol rules, per Kubernetes version, without a cluster')
+    .requiredOption('--plugin <path>', 'the plugin executable')
+    .option('--config <file>', 'CredentialProviderConfig (YAML/JSON) holding the provider (default: a non-service-account provider for --image)')
+    .option('--provider <name>', 'provider name in the config (default: the plugin\'s file name, as the kubelet requires)')
+    .addOption(new Option('--kubernetes <version...>', 'Kubernetes versions to judge as (v1.32 .. v1.36)').default(['v1.35']))
+    .option('--feature-gates <gates>', `${SA_TOKEN_GATE}=true|false (default: the version's default; off in 1.33)`)
+    .option('--timeout <duration>', 'time limit per call (the kubelet\'s is 1m)', '1m')
+    .option('--max-call <duration>', 'slowest acceptable valid call', '10s')
+    .option('--env <KEY=VALUE>', 'extra environment for the plugin (repeatable; values are redacted in reports)', collect, [])
+    .option('--arg <value>', 'extra argument for the plugin (repeatable; write --arg=--flag=value for flags)', collect, [])
+    .option('--image <repository>', 'image repository to request (default: derived from the first matchImages entry)')
+    .option('--issuer-key <file>', 'RSA private JWK that signs the service account tokens (default: a fresh key; give your STS its public half)')
+    .option('--issuer <url>', 'iss of the service account tokens', KIND_ISSUER)
+    .option('--service-account <ns/name[/uid]>', 'service account the tokens are for (default pullproof-certify/certify)')
+    .option('--sa-annotation <KEY=VALUE>', 'an annotation of that service account (repeatable)', collect, [])
+    .option('--plugin-version <text>', 'the plugin version for the report (default: the first line of "<plugin> --version", if it answers)')
+    .option('--json', 'print the report as JSON')
+    .option('--report <file>', 'also write the JSON report to this file')
+    .action(async (o: CertifyCliOptions) => {
+      const versions: KubernetesVersion[] = [...new Set(o.kubernetes.map((v) => parseKubernetesVersion(v)))];
+      const report = await certify({
+        plugin: o.plugin, configPath: o.config, provider: o.provider, versions, saTokenGate: gate(o.featureGates),
+        timeoutMs: o.timeout ? duration('--timeout', o.timeout) : DEFAULT_TIMEOUT_MS, maxCallMs: duration('--max-call', o.maxCall),
+        env: keyValues('--env', o.env), args: o.arg, image: o.image, issuer: await issuer(o), issuerUrl: o.issuer,
+        serviceAccount: serviceAccount(o.serviceAccount), annotations: keyValues('--sa-annotation', o.saAnnotation),
+        pluginVersion: o.pluginVersion, progress: (line) => log(`certify ${line}`),
+      });
+      const json = JSON.stringify(report, null, 2) + '\n';
+      if (o.report) writeFileSync(o.report, redact(json));
+      process.stdout.write(redact(o.json ? json : formatReport(report)));
+      if (report.verdict === 'fail') process.exitCode = 1;
+    });
+}
