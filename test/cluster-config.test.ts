@@ -7,6 +7,7 @@ import { UsageError } from '../harness/errors.ts';
 import { parseKubeletGates, resolveGates, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS } from '../harness/cluster/gates.ts';
 import { applyKubeletSettings, validateAllowlistEntry } from '../harness/cluster/kubelet-config.ts';
 import { hostsToml, splitReference } from '../harness/cluster/mirror.ts';
+import { audienceRbac } from '../harness/cluster/credential-provider.ts';
 
 const gates135 = parseKubeletGates(readFileSync(new URL('../fixtures/kubelet/help-feature-gates-v1.35.4.txt', import.meta.url), 'utf8'));
 const target135 = { version: 'v1.35.4', gates: gates135, cgroupV1: true };
@@ -79,4 +80,12 @@ test("every mirrored hosts.toml has the harness registry as server, with the mir
   t.regex(toml, /^server = "https:\/\/172\.29\.1\.1:5443\/v2\/mirror\/registry\.k8s\.io"$/m);
   t.regex(toml, /^override_path = true$/m);
   t.regex(toml, /^capabilities = \["pull", "resolve"\]$/m);
+});
+
+test('the audience RBAC lets the group system:nodes request tokens for exactly that audience', (t) => {
+  const docs = audienceRbac('sts.pullproof.test', ['puller']).split('---\n').map((d) => parse(d) as Record<string, unknown>);
+  const role = docs[0] as { rules: { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames: string[] }[] };
+  const binding = docs[1] as { subjects: { kind: string; name: string }[] };
+  t.deepEqual(role.rules, [{ verbs: ['request-serviceaccounts-token-audience'], apiGroups: [''], resources: ['sts.pullproof.test'], resourceNames: ['puller'] }]);
+  t.deepEqual(binding.subjects.map((s) => `${s.kind}/${s.name}`), ['Group/system:nodes']);
 });

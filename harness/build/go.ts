@@ -19,6 +19,8 @@ export interface GoBuild {
   /** e.g. go1.25.9; default: whatever the module asks for, with the local Go as the floor. */
   toolchain?: string;
   timeoutMs?: number;
+  /** Extra environment (e.g. CGO_CFLAGS for a vendored C library); part of the cache key. */
+  env?: Record<string, string>;
 }
 
 export function goEnv(): Record<string, string> {
@@ -31,7 +33,7 @@ export function goEnv(): Record<string, string> {
 }
 
 export function goBuildKey(b: GoBuild): string {
-  return createHash('sha256').update(JSON.stringify([b.pkg, b.version, b.cgo ?? false, b.tags ?? [], b.ldflags ?? [], b.toolchain ?? 'auto'])).digest('hex').slice(0, 12);
+  return createHash('sha256').update(JSON.stringify([b.pkg, b.version, b.cgo ?? false, b.tags ?? [], b.ldflags ?? [], b.toolchain ?? 'auto', ...(b.env ? [b.env] : [])])).digest('hex').slice(0, 12);
 }
 
 /** Path of the built binary; builds it first unless the cache has it. */
@@ -47,10 +49,15 @@ export async function goInstall(b: GoBuild): Promise<{ path: string; cached: boo
   const args = ['go', 'install', '-trimpath', `-ldflags=${['-s', '-w', ...(b.ldflags ?? [])].join(' ')}`];
   if (b.tags?.length) args.push(`-tags=${b.tags.join(',')}`);
   args.push(`${b.pkg}@${b.version}`);
-  await run(args, {
-    timeoutMs: b.timeoutMs ?? 30 * 60_000,
-    env: { ...goEnv(), GOBIN: tmp, CGO_ENABLED: b.cgo ? '1' : '0', GOTOOLCHAIN: b.toolchain ? `${b.toolchain}+auto` : 'auto' },
-  });
+  try {
+    await run(args, {
+      timeoutMs: b.timeoutMs ?? 30 * 60_000,
+      env: { ...goEnv(), GOBIN: tmp, CGO_ENABLED: b.cgo ? '1' : '0', GOTOOLCHAIN: b.toolchain ? `${b.toolchain}+auto` : 'auto', ...b.env },
+    });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   writeFileSync(join(tmp, 'BUILD.json'), JSON.stringify({ ...b, builtAt: new Date().toISOString() }, null, 2));
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
