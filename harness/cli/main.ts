@@ -13,6 +13,8 @@ import { benchRegistry } from './bench.ts';
 import { registerCertify } from './certify.ts';
 import { benchSts } from './bench-sts.ts';
 import { registryUp } from './registry-up.ts';
+import { registerNodeImage } from './node-image.ts';
+import { registerCache } from './cache.ts';
 
 // pullproof owns cleanup of everything it starts; testcontainers' reaper would need a pulled image.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -129,6 +131,9 @@ export function buildCli(): Command {
     .action(async (o: { samples: number; execs: number; json?: boolean }) => benchSts(o));
 
   registerCertify(program);
+
+  registerNodeImage(program);
+  registerCache(program);
 
   return program;
 }

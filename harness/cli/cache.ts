@@ -1,0 +1,50 @@
+// `pullproof cache ls|prune`: what pullproof keeps between runs (node and base images, built binaries,
+// wrapper modules, rootfs tarballs, Go caches) and freeing it.
+import type { Command } from 'commander';
+import { listCache, pruneCache, type CacheEntry } from '../nodeimage/cache.ts';
+import { cacheRoot } from '../util/paths.ts';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+function table(entries: CacheEntry[]): string {
+  const rows = entries.map((e) => `${formatBytes(e.bytes).padStart(10)}  ${e.kind.padEnd(12)}  ${e.inUse ? 'in use ' : e.current ? 'current' : 'old    '}  ${e.name}`);
+  const total = entries.reduce((s, e) => s + e.bytes, 0);
+  return [...rows, `${formatBytes(total).padStart(10)}  total (Docker image sizes count shared layers in each image)`].join('\n');
+}
+
+export function registerCache(program: Command): void {
+  const group = program.command('cache').description(`what pullproof keeps between runs (${cacheRoot()} and pullproof/* Docker images)`);
+  group.command('ls')
+    .description('list cached artefacts with their sizes; "current" marks what "cache prune" keeps')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const entries = await listCache();
+      process.stdout.write(o.json ? JSON.stringify(entries, null, 2) + '\n' : table(entries) + '\n');
+    });
+  group.command('prune')
+    .description('free disk: remove all but the current entry of each artefact (keeps the Go caches, so the next build stays warm); --all removes everything')
+    .option('--all', 'remove every cached artefact, the Go module and build caches included (the next build is cold)')
+    .option('--files-only', 'leave Docker images alone (they are shared by every cache folder on this Docker engine)')
+    .option('--dry-run', 'list what would be removed')
+    .option('--json', 'print as JSON')
+    .action(async (o: { all?: boolean; dryRun?: boolean; filesOnly?: boolean; json?: boolean }) => {
+      const r = await pruneCache({ all: o.all, dryRun: o.dryRun, filesOnly: o.filesOnly });
+      if (o.json) {
+        process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      } else {
+        for (const e of r.removed) process.stdout.write(`${o.dryRun ? 'would remove' : 'removed'} ${formatBytes(e.bytes).padStart(10)}  ${e.name}\n`);
+        for (const f of r.failed) process.stdout.write(`kept (could not remove) ${f.entry.name}: ${f.error}\n`);
+        process.stdout.write(`${o.dryRun ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)}\n`);
+      }
+      if (r.failed.length) process.exitCode = 1;
+    });
+}
