@@ -78,14 +78,18 @@ export function buildCli(): Command {
     .option('--keep', 'keep the run\'s containers, network and fence for debugging (remove later with "pullproof cleanup")')
     .option('--online', 'skip the egress fence (only where official images may be pulled)')
     .addOption(new Option('--timeout <duration>', 'stop and clean up after this long, e.g. 30m').argParser(parseDuration))
+    .option('--registry-image <ref>', 'use an official registry image such as registry:3 instead of the one built from source (needs --online)')
     .addOption(new Option('--fail-scenario <text>', 'test only: fail the scenario whose name contains this text on purpose').hideHelp())
-    .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string }) => {
+    .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string; registryImage?: string }) => {
+      if (o.registryImage && !o.online) {
+        throw new UsageError('--registry-image', 'pulling an official image needs a reachable registry, and the fence blocks all egress', 'add --online on hosts that can reach Docker Hub, or drop --registry-image to use the registry built from source');
+      }
       const suite = suites[o.suite];
       if (!suite) throw new UsageError('--suite', `no suite named "${o.suite}"`, `use one of: ${Object.keys(suites).join(', ')} (see "pullproof suites")`);
       if (o.filter && !suite.scenarios.some((s) => s.name.includes(o.filter as string))) {
         throw new UsageError('--filter', `no scenario of suite ${suite.name} contains "${o.filter}"`, 'see "pullproof suites" for the scenario names');
       }
-      const report = await runSuite({ suite, filter: o.filter, reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, failScenario: o.failScenario });
+      const report = await runSuite({ suite, filter: o.filter, reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, failScenario: o.failScenario, registryImage: o.registryImage });
       process.stdout.write(`${report.reportDir}\n`);
       if (!reportSucceeded(report)) process.exitCode = 1;
     });

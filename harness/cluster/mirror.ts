@@ -5,10 +5,11 @@
 // A mirror request drops the original host from the path, so each upstream gets its own prefix
 // (override_path): registry.k8s.io/pause:3.10 is served from mirror/registry.k8s.io/pause:3.10.
 import { extract } from 'tar-stream';
-import { Readable } from 'node:stream';
 import { HarnessError } from '../errors.ts';
 import { MEDIA } from '../image/oci.ts';
-import { outputBinary } from '../util/exec.ts';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../util/exec.ts';
 import type { RegistryStack } from '../registry/stack.ts';
 import type { KindNode } from '../node/kind-node.ts';
 
@@ -73,21 +74,12 @@ export function splitReference(ref: string): { upstream: string; repository: str
 async function untar(archive: Buffer): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (header.type === 'file') files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
-        next();
-      });
-      stream.resume();
-    });
-    ex.on('finish', () => resolve());
-    ex.on('error', reject);
-  });
-  Readable.from([archive]).pipe(ex);
-  await done;
+  ex.end(archive);
+  for await (const entry of ex) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    if (entry.header.type === 'file') files.set(entry.header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
+  }
   return files;
 }
 
@@ -98,7 +90,26 @@ interface Descriptor { mediaType: string; digest: string; size: number }
  * under mirror/<upstream>/..., readable anonymously, with their digests unchanged, so a kubelet that
  * re-verifies a system image (AlwaysVerify, or off the allowlist) is answered by the harness registry.
  */
-export async function mirrorNodeImages(node: KindNode, stack: RegistryStack): Promise<string[]> {
+/**
+ * `ctr images export` of one image, copied out with `docker cp` (the archive API): piping it through
+ * `docker exec` stdout loses bytes at the end now and then with Docker 20.10 (seen here: 2,323 bytes
+ * short of a 29.8 MB archive).
+ */
+async function exportImage(node: KindNode, ref: string, workDir: string): Promise<Buffer> {
+  // Not /tmp: it is a tmpfs in kind nodes, and docker cp cannot read tmpfs mounts.
+  const inNode = `/root/pullproof-export-${process.pid}.tar`;
+  const onHost = join(workDir, `export-${process.pid}.tar`);
+  try {
+    await node.exec(['ctr', '-n', 'k8s.io', 'images', 'export', '--platform', 'linux/amd64', inNode, ref], { timeoutMs: 300_000 });
+    await run(['docker', 'cp', `${node.name}:${inNode}`, onHost], { timeoutMs: 300_000 });
+    return readFileSync(onHost);
+  } finally {
+    rmSync(onHost, { force: true });
+    await node.exec(['rm', '-f', inNode], { allowFailure: true });
+  }
+}
+
+export async function mirrorNodeImages(node: KindNode, stack: RegistryStack, workDir: string): Promise<string[]> {
   const client = stack.client(stack.admin);
   const pushed: string[] = [];
   try {
@@ -106,8 +117,7 @@ export async function mirrorNodeImages(node: KindNode, stack: RegistryStack): Pr
       for (const ref of image.repoTags) {
         const parts = splitReference(ref);
         if (!parts || !(MIRRORED_UPSTREAMS as readonly string[]).includes(parts.upstream)) continue;
-        const exported = await outputBinary(['docker', 'exec', node.name, 'ctr', '-n', 'k8s.io', 'images', 'export', '--platform', 'linux/amd64', '-', ref], { timeoutMs: 300_000 });
-        const files = await untar(exported);
+        const files = await untar(await exportImage(node, ref, workDir));
         const index = JSON.parse((files.get('index.json') ?? Buffer.from('{}')).toString()) as { manifests?: Descriptor[] };
         const repo = `${mirrorPrefix(parts.upstream)}/${parts.repository}`;
         const blob = (d: string): Buffer | undefined => files.get(`blobs/sha256/${d.slice(7)}`);

@@ -19,6 +19,12 @@ function selector(runId?: string): string {
   return runId ? `label=${RUN_LABEL}=${runId}` : `label=${LABEL}`;
 }
 
+/** kind node containers of pullproof clusters (named pullproof-<run id>); kind labels them, not us. */
+async function kindNodes(runId?: string): Promise<string[]> {
+  const rows = (await output(['docker', 'ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster', '--format', '{{.Names}}\t{{.Label "io.x-k8s.kind.cluster"}}'], { allowFailure: true })).split('\n').filter(Boolean);
+  return rows.map((r) => r.split('\t')).filter(([, c]) => (runId ? c === `pullproof-${runId}` : c?.startsWith('pullproof-'))).map(([n]) => n as string);
+}
+
 async function list(kind: 'ps' | 'network' | 'volume', runId?: string): Promise<string[]> {
   const args = kind === 'ps'
     ? ['docker', 'ps', '-a', '--filter', selector(runId), '--format', '{{.Names}}']
@@ -33,7 +39,7 @@ export async function findLeftovers(runId?: string): Promise<Leftovers> {
     folders = readdirSync(tmpdir()).filter((d) => d.startsWith(runId ? `pullproof-run-${runId}-` : 'pullproof-run-')).map((d) => join(tmpdir(), d));
   } catch { /* no tmp */ }
   return {
-    containers: await list('ps', runId),
+    containers: [...await list('ps', runId), ...await kindNodes(runId)],
     networks: await list('network', runId),
     volumes: await list('volume', runId),
     fenceRules: runId ? fence.filter((r) => r.includes(`pullproof:${runId}`)) : fence,

@@ -96,11 +96,15 @@ export class KindNode {
     return (JSON.parse(raw) as { kubeletconfig: Record<string, unknown> }).kubeletconfig;
   }
 
+  /** Rewrites config.yaml for these settings and this kubelet (no restart). */
+  async writeKubeletSettings(settings: KubeletSettings, target: KubeletTarget, field: string): Promise<void> {
+    const current = await this.readFile(KUBELET_CONFIG);
+    await this.writeFile(KUBELET_CONFIG, applyKubeletSettings(current, settings, target, field), '0644');
+  }
+
   /** Applies per-node kubelet settings to config.yaml, restarts, and confirms them through /configz. */
   async applyKubeletSettings(settings: KubeletSettings, target: KubeletTarget, field: string): Promise<{ seconds: number; configz: Record<string, unknown> }> {
-    const current = await this.readFile(KUBELET_CONFIG);
-    const next = applyKubeletSettings(current, settings, target, field);
-    await this.writeFile(KUBELET_CONFIG, next, '0644');
+    await this.writeKubeletSettings(settings, target, field);
     const seconds = await this.restartKubelet();
     const configz = await this.configz();
     const gates = (configz.featureGates ?? {}) as Record<string, boolean>;

@@ -3,6 +3,8 @@
 // report (JSON, JUnit, Markdown) and cleanup. Cleanup also runs on Ctrl-C, crashes and the run timeout.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createClusterFromPlan } from '../cluster/provider.ts';
+import { HarnessError } from '../errors.ts';
 import { setupHost } from '../host/setup.ts';
 import { RegistryStack } from '../registry/stack.ts';
 import { RunContext } from '../run/context.ts';
@@ -24,6 +26,8 @@ export interface RunSuiteOptions {
   failScenario?: string;
   /** Only scenarios whose name contains this text. */
   filter?: string;
+  /** Official registry image (online only). */
+  registryImage?: string;
 }
 
 export interface SuiteReport {
@@ -126,10 +130,19 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteReport> {
     await phase('host setup', () => setupHost());
     const network = await phase('run network', () => ctx.createNetwork());
     const registry = await phase('harness registry', () =>
-      RegistryStack.start({ network }, (name, fn) => ctx.cleanup.defer(name, fn)));
+      RegistryStack.start({ network, image: o.registryImage }, (name, fn) => ctx.cleanup.defer(name, fn)));
     registry.addStandardTenants();
     environment.registry = { endpoint: registry.endpoint, host: registry.host, realm: registry.realm, startSeconds: registry.timings.startSeconds, caFingerprint: registry.ca.fingerprint() };
     env = { run: ctx, registry };
+    if (o.suite.needs.includes('cluster')) {
+      if (!o.suite.cluster) throw new HarnessError(`suite ${o.suite.name} needs a cluster but has no cluster plan`);
+      const cluster = await createClusterFromPlan(ctx, registry, o.suite.cluster);
+      env.cluster = cluster;
+      environment.cluster = {
+        name: cluster.name, kubernetes: cluster.kubernetes, nodeImage: cluster.image.image, nodeImageCached: cluster.image.cached,
+        kubelets: Object.fromEntries(cluster.kubelets), timings: cluster.timings,
+      };
+    }
     const scenarios = o.suite.scenarios.filter((s) => !o.filter || s.name.includes(o.filter));
     for (const [i, s] of scenarios.entries()) {
       if (timedOut) {
@@ -148,11 +161,16 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteReport> {
     if (env) {
       const logs = join(ctx.reportDir, 'logs');
       mkdirSync(logs, { recursive: true });
-      if (failedAny) {
-        await env.registry.exportLogs(logs).catch((e: unknown) => log(`could not export logs: ${(e as Error).message}`));
-      } else {
-        write(logs, 'requests.jsonl', env.registry.log.toJsonLines());
+      // Request records and the registry's own log always: together they show every request of the run.
+      await env.registry.exportLogs(logs).catch((e: unknown) => log(`could not export logs: ${(e as Error).message}`));
+      if (failedAny && env.cluster) {
+        await env.cluster.exportLogs(join(logs, 'nodes')).catch((e: unknown) => log(`could not export node logs: ${(e as Error).message}`));
       }
+    }
+    if (env?.cluster && !o.keep) {
+      const cluster = env.cluster;
+      await phase(`delete cluster ${cluster.name}`, () => cluster.remove()).catch(() => undefined);
+      environment.cluster = { ...(environment.cluster as object), timings: cluster.timings };
     }
     await ctx.finish();
     detach();

@@ -1,11 +1,14 @@
 // Suites are data: a list of scenarios, each named by a sentence a release engineer understands in a
 // JUnit report, each run against the environment its suite asks for.
+import type { Cluster, ClusterPlan } from '../cluster/provider.ts';
 import type { RegistryStack } from '../registry/stack.ts';
 import type { RunContext } from '../run/context.ts';
 
 export interface Environment {
   run: RunContext;
   registry: RegistryStack;
+  /** Present when the suite needs a cluster. */
+  cluster?: Cluster;
 }
 
 export interface Measurement {
@@ -44,7 +47,9 @@ export interface Suite {
   name: string;
   title: string;
   description: string;
-  needs: 'registry'[];
+  needs: ('registry' | 'cluster')[];
+  /** The cluster the suite runs on, when it needs one. */
+  cluster?: ClusterPlan;
   scenarios: Scenario[];
 }
 

@@ -1,6 +1,5 @@
 // All process spawning goes through here: arguments are quoted by zx, every command has a timeout,
 // output is captured, and anything shown to the user (errors included) is redacted.
-import { spawn } from 'node:child_process';
 import { $, type ProcessOutput } from 'zx';
 import { HarnessError } from '../errors.ts';
 import { redact } from './secrets.ts';
@@ -66,10 +65,30 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
     input: options.input,
     env,
     cwd: options.cwd,
-    signal: options.signal ? AbortSignal.any([options.signal, inflight.signal]) : inflight.signal,
     detached: true,
   });
-  const out: ProcessOutput = await shell`${argv}`;
+  // On abort, kill the whole process tree and group, not only the direct child: zx runs argv through a
+  // shell, and a bare signal to that shell would orphan the real program (e.g. `kind create` went on
+  // creating node containers after Ctrl-C had already run `kind delete`).
+  const signal = options.signal ? AbortSignal.any([options.signal, inflight.signal]) : inflight.signal;
+  const child = shell`${argv}`;
+  const onAbort = (): void => {
+    // The group at once (synchronously, before cleanup starts its own commands), then the tree.
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch { /* already gone */ }
+    }
+    child.kill('SIGKILL').catch(() => { /* already gone */ });
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  let out: ProcessOutput;
+  try {
+    out = await child;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
   const result: RunResult = {
     command: argv.join(' '),
     stdout: out.stdout,
@@ -84,23 +103,4 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
 /** Runs and returns trimmed stdout. */
 export async function output(argv: string[], options: RunOptions = {}): Promise<string> {
   return (await run(argv, options)).stdout.trim();
-}
-
-/** Runs a command whose stdout is binary (an image archive); throws with redacted stderr on failure. */
-export async function outputBinary(argv: string[], options: { timeoutMs?: number } = {}): Promise<Buffer> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], signal: inflight.signal });
-    const out: Buffer[] = [];
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new CommandError({ command: argv.join(' '), stdout: '', stderr: err, exitCode: code ?? 1, durationMs: performance.now() - t0 }));
-    });
-  });
 }

@@ -74,6 +74,7 @@ export function leftovers(runId: string): string[] {
   const sh = (args: string[]): string => execFileSync(args[0] as string, args.slice(1), { encoding: 'utf8' }).trim();
   const label = `label=io.pullproof.run=${runId}`;
   out.push(...sh(['docker', 'ps', '-a', '--filter', label, '--format', 'container {{.Names}}']).split('\n').filter(Boolean));
+  out.push(...sh(['docker', 'ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=pullproof-${runId}`, '--format', 'kind node {{.Names}}']).split('\n').filter(Boolean));
   out.push(...sh(['docker', 'network', 'ls', '--filter', label, '--format', 'network {{.Name}}']).split('\n').filter(Boolean));
   out.push(...sh(['docker', 'volume', 'ls', '--filter', label, '--format', 'volume {{.Name}}']).split('\n').filter(Boolean));
   out.push(...readdirSync(tmpdir()).filter((d) => d.startsWith(`pullproof-run-${runId}-`)).map((d) => `work folder ${d}`));

@@ -1,0 +1,126 @@
+// The Kubernetes API as the suites use it (client-node, cluster-admin kubeconfig from kind): namespaces,
+// pull secrets, pods pinned to a node, and waiting for the outcome a user would see on a pod.
+import { CoreV1Api, KubeConfig, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
+import { registerSecret } from '../util/secrets.ts';
+
+export interface PullSecretSpec {
+  namespace: string;
+  name: string;
+  registry: string;
+  username: string;
+  password: string;
+}
+
+export interface PodSpec {
+  namespace: string;
+  name: string;
+  node: string;
+  image: string;
+  pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  pullSecrets?: string[];
+  serviceAccount?: string;
+  privileged?: boolean;
+}
+
+/** What a user sees on a pod: Running, or its container waiting with a reason. */
+export interface PodOutcome {
+  phase: string;
+  running: boolean;
+  waitingReason?: string;
+  waitingMessage?: string;
+  imageID?: string;
+}
+
+export const PULL_FAILURE_REASONS = ['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull'] as const;
+
+export class Kube {
+  readonly core: CoreV1Api;
+
+  constructor(kubeconfigYaml: string) {
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeconfigYaml);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async ensureNamespace(name: string): Promise<void> {
+    try {
+      await this.core.createNamespace({ body: { metadata: { name, labels: { 'io.pullproof': '1' } } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+
+  /** A kubernetes.io/dockerconfigjson secret for one registry. Returns its uid. */
+  async createPullSecret(s: PullSecretSpec): Promise<string> {
+    const auth = Buffer.from(`${s.username}:${s.password}`).toString('base64');
+    registerSecret(auth);
+    const config = JSON.stringify({ auths: { [s.registry]: { username: s.username, password: s.password, auth } } });
+    const created = await this.core.createNamespacedSecret({
+      namespace: s.namespace,
+      body: { metadata: { name: s.name }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(config).toString('base64') } },
+    });
+    return created.metadata?.uid ?? '';
+  }
+
+  async createPod(p: PodSpec): Promise<V1Pod> {
+    return this.core.createNamespacedPod({
+      namespace: p.namespace,
+      body: {
+        metadata: { name: p.name, labels: { 'io.pullproof': '1' } },
+        spec: {
+          nodeName: p.node,
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 5,
+          automountServiceAccountToken: false,
+          ...(p.serviceAccount ? { serviceAccountName: p.serviceAccount } : {}),
+          imagePullSecrets: (p.pullSecrets ?? []).map((name) => ({ name })),
+          containers: [{
+            name: 'main', image: p.image, imagePullPolicy: p.pullPolicy,
+            ...(p.privileged ? { securityContext: { privileged: true } } : {}),
+          }],
+        },
+      },
+    });
+  }
+
+  async outcome(namespace: string, name: string): Promise<PodOutcome> {
+    const pod = await this.core.readNamespacedPod({ namespace, name });
+    const cs = pod.status?.containerStatuses?.[0];
+    return {
+      phase: pod.status?.phase ?? 'Unknown',
+      running: cs?.state?.running !== undefined,
+      waitingReason: cs?.state?.waiting?.reason,
+      waitingMessage: cs?.state?.waiting?.message,
+      imageID: cs?.imageID || undefined,
+    };
+  }
+
+  /**
+   * Waits until the pod runs, or its container waits with one of the reasons given (or the time is up),
+   * and returns what was seen last.
+   */
+  async waitForOutcome(namespace: string, name: string, o: { reasons?: readonly string[]; timeoutMs?: number } = {}): Promise<PodOutcome> {
+    const reasons = o.reasons ?? PULL_FAILURE_REASONS;
+    const deadline = Date.now() + (o.timeoutMs ?? 120_000);
+    let last: PodOutcome = { phase: 'Unknown', running: false };
+    while (Date.now() < deadline) {
+      last = await this.outcome(namespace, name);
+      if (last.running || (last.waitingReason && reasons.includes(last.waitingReason))) return last;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return last;
+  }
+
+  async events(namespace: string, podName: string): Promise<CoreV1Event[]> {
+    const list = await this.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${podName}` });
+    return list.items;
+  }
+
+  async deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+// The kind provider: a cluster from a typed plan on the run's network, as an ordered list of named
+// steps (the names are what the user sees in progress and the report). Gates and kubelet settings are
+// per node, never cluster-wide (kind's cluster-level gates reach every kubelet through the
+// kubelet-config ConfigMap, and an older kubelet rejects newer gate names); each is validated against
+// that node's own kubelet before anything is applied, then confirmed through /configz.
+import { readFileSync } from 'node:fs';
+import { HarnessError } from '../errors.ts';
+import { buildKubelet } from '../build/kubernetes.ts';
+import { cgroupVersion } from '../host/facts.ts';
+import { buildNodeImage, type NodeImageResult } from '../nodeimage/build.ts';
+import { createCluster, type KindCluster } from '../kind/cluster.ts';
+import { KindNode } from '../node/kind-node.ts';
+import type { RegistryStack } from '../registry/stack.ts';
+import type { RunContext } from '../run/context.ts';
+import { output, run } from '../util/exec.ts';
+import { phase } from '../util/log.ts';
+import { kubeletGates, parseKubeletGates, resolveGates, type GateInfo } from './gates.ts';
+import { Kube } from './kube.ts';
+import type { KubeletSettings, KubeletTarget } from './kubelet-config.ts';
+import { configureNodeMirror, mirrorNodeImages } from './mirror.ts';
+
+export interface WorkerPlan {
+  /** A kubelet-only build of another version for this worker (e.g. v1.32.13); default: the cluster's. */
+  kubelet?: string;
+  /** Settings applied to this worker after creation (validated against its kubelet first). */
+  settings?: KubeletSettings;
+}
+
+export interface ClusterPlan {
+  /** Node image version: control plane, and every worker unless it names another kubelet. */
+  kubernetes: string;
+  workers: WorkerPlan[];
+}
+
+export interface ClusterTimings {
+  nodeImageSeconds: number;
+  nodeImageCached: boolean;
+  createSeconds: number;
+  readySeconds: number;
+  deleteSeconds?: number;
+}
+
+export interface Cluster {
+  name: string;
+  kubernetes: string;
+  controlPlane: KindNode;
+  workers: KindNode[];
+  kube: Kube;
+  timings: ClusterTimings;
+  image: NodeImageResult;
+  /** kubelet version per node name, as the node's kubelet reports it. */
+  kubelets: Map<string, string>;
+  /** Deletes the cluster now (kind delete), recording how long it took. */
+  remove(): Promise<void>;
+  /** Applies settings to one node (validated against its kubelet), restarts it, confirms via /configz. */
+  setKubelet(node: KindNode, settings: KubeletSettings, field: string): Promise<{ seconds: number; configz: Record<string, unknown> }>;
+  exportLogs(dir: string): Promise<void>;
+}
+
+async function imageKubeletGates(image: string): Promise<Map<string, GateInfo>> {
+  const help = await output(['docker', 'run', '--rm', '--network', 'none', '--entrypoint', '/usr/bin/kubelet', image, '--help'], { allowFailure: true, timeoutMs: 60_000 });
+  const gates = parseKubeletGates(help);
+  if (gates.size === 0) throw new HarnessError(`the kubelet in ${image} listed no feature gates`);
+  return gates;
+}
+
+export async function createClusterFromPlan(ctx: RunContext, stack: RegistryStack, plan: ClusterPlan): Promise<Cluster> {
+  if (!ctx.network) throw new HarnessError('the run network must exist before the cluster');
+  const network = ctx.network;
+  const cgroupV1 = cgroupVersion().startsWith('v1');
+  const image = await phase(`node image ${plan.kubernetes}`, () => buildNodeImage({ kubernetes: plan.kubernetes, cleanup: ctx.cleanup, runId: ctx.id }));
+
+  // Validate every worker's gates and settings against its own kubelet before anything starts.
+  const targets: { version: string; gates: Map<string, GateInfo>; binary?: string }[] = [];
+  await phase('validate node settings', async () => {
+    const clusterGates = await imageKubeletGates(image.image);
+    for (const [i, w] of plan.workers.entries()) {
+      const binary = w.kubelet && w.kubelet !== plan.kubernetes ? await buildKubelet(w.kubelet) : undefined;
+      const gates = binary ? await kubeletGates(binary) : clusterGates;
+      const version = w.kubelet ?? plan.kubernetes;
+      if (w.settings?.featureGates) w.settings.featureGates = resolveGates(w.settings.featureGates, gates, version, `workers[${i}].featureGates`);
+      targets.push({ version, gates, binary });
+    }
+  });
+
+  const kubectl = image.kubectlBinary;
+  const name = `pullproof-${ctx.id}`;
+  const kind: KindCluster = await phase(`kind cluster ${name}`, () => createCluster({
+    name, image: image.image, kindBinary: image.kindBinary, kubectlBinary: kubectl, network, workDir: ctx.workDir, workers: plan.workers.length,
+  }, ctx.cleanup));
+  const controlPlaneName = kind.nodes.find((n) => n.endsWith('-control-plane'));
+  if (!controlPlaneName) throw new HarnessError(`cluster ${name} has no control-plane node`, kind.nodes.join(', '));
+  const controlPlane = new KindNode(controlPlaneName, controlPlaneName);
+  const workers = kind.nodes.filter((n) => n !== controlPlaneName).sort().map((n) => new KindNode(n, controlPlaneName));
+  const kube = new Kube(readFileSync(kind.kubeconfig, 'utf8'));
+
+  await phase('registry mirror in every node', async () => {
+    for (const n of [controlPlane, ...workers]) await configureNodeMirror(n, stack);
+    await mirrorNodeImages(controlPlane, stack, ctx.workDir);
+  });
+
+  const kubelets = new Map<string, string>();
+  const targetOf = new Map<string, KubeletTarget>();
+  for (const [i, w] of workers.entries()) {
+    const t = targets[i];
+    if (!t) continue;
+    if (t.binary) {
+      const worker = w;
+      const binary = t.binary;
+      await phase(`kubelet ${t.version} on ${worker.name}`, async () => {
+        // Records written by the 1.35 kubelet mean nothing to an older one: start it from a clean slate.
+        // Strip what the older kubelet does not know (the policy fields before 1.33) while it is stopped.
+        await worker.exec(['systemctl', 'stop', 'kubelet']);
+        await worker.writeKubeletSettings({}, { version: t.version, gates: t.gates, cgroupV1 }, `workers[${i}]`);
+        await worker.swapKubelet(binary, { wipeRecords: true });
+      });
+    }
+    targetOf.set(w.name, { version: t.version, gates: t.gates, cgroupV1 });
+    kubelets.set(w.name, await w.kubeletVersion());
+  }
+  kubelets.set(controlPlane.name, await controlPlane.kubeletVersion());
+
+  const cluster: Cluster = {
+    name, kubernetes: plan.kubernetes, controlPlane, workers, kube, image, kubelets,
+    timings: { nodeImageSeconds: image.seconds, nodeImageCached: image.cached, createSeconds: kind.createSeconds, readySeconds: kind.readySeconds },
+    async remove() {
+      this.timings.deleteSeconds = (await kind.remove()).seconds;
+    },
+    async setKubelet(node, settings, field) {
+      const target = targetOf.get(node.name);
+      if (!target) throw new HarnessError(`${node.name} is not a worker of ${name}`);
+      const resolved = settings.featureGates ? { ...settings, featureGates: resolveGates(settings.featureGates, target.gates, target.version, `${field}.featureGates`) } : settings;
+      return node.applyKubeletSettings(resolved, target, field);
+    },
+    async exportLogs(dir) {
+      for (const n of [controlPlane, ...workers]) await n.exportLogs(dir);
+      await run([image.kindBinary, 'export', 'logs', `${dir}/kind`, '--name', name], { allowFailure: true, timeoutMs: 180_000 });
+    },
+  };
+  for (const [i, w] of plan.workers.entries()) {
+    const node = workers[i];
+    if (node && w.settings && Object.keys(w.settings).length) {
+      const settings = w.settings;
+      await phase(`kubelet settings on ${node.name}`, () => cluster.setKubelet(node, settings, `workers[${i}]`));
+    }
+  }
+  return cluster;
+}

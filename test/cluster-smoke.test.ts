@@ -1,0 +1,54 @@
+// The smoke suite on a real 1.35 cluster built from source, run as a user runs it: `pullproof run` as a
+// child process, asserting on its exit code, its report and on Docker afterwards (so an interrupted
+// test runner cannot leak a cluster). If the cluster cannot be built or started, these tests fail.
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leftovers, pullproof, runIdFrom, start } from './helpers/cli.ts';
+import type { SuiteReport } from '../harness/suite/runner.ts';
+import type { RequestRecord } from '../harness/proxy/records.ts';
+
+test('the smoke suite passes on a source-built 1.35 cluster, no packet leaves, and nothing is left behind', async (t) => {
+  t.timeout(60 * 60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-smoke-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const r = await pullproof(['run', '--suite', 'smoke', '--report-dir', dir]);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as SuiteReport;
+  const failed = report.results.filter((x) => x.status !== 'passed').map((x) => `${x.name}: ${x.message ?? ''}`);
+  t.deepEqual(failed, [], r.stderr.split('\n').slice(-40).join('\n'));
+  t.is(r.code, 0);
+  // 1. The fence: read at cleanup, just before the rule was removed, and written into the report.
+  t.is(report.fence?.droppedPackets, 0);
+  // 2. Every request the registry answered is in the fault proxy's records (nothing reached it another way).
+  const records = readFileSync(join(dir, 'logs', 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RequestRecord);
+  const registryLog = readFileSync(join(dir, 'logs', 'registry.log'), 'utf8');
+  const completed = [...registryLog.matchAll(/msg="response completed".*?http\.request\.method=(\w+).*?http\.request\.uri="([^"?]+)/g)].map((m) => `${m[1]} ${m[2]}`);
+  const proxied = new Set(records.filter((x) => x.target === 'registry').map((x) => `${x.method} ${x.path}`));
+  t.true(completed.length > 0, 'the registry answered requests');
+  t.deepEqual(completed.filter((c) => !proxied.has(c)), []);
+  // 3. Every hosts.toml in every node points at the harness registry (a scenario of the suite).
+  t.true(report.results.some((x) => x.name.startsWith('Every hosts.toml') && x.status === 'passed'));
+  t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
+});
+
+test('Ctrl-C during cluster creation removes the cluster, the network and the fence', async (t) => {
+  t.timeout(30 * 60_000);
+  const run = start(['run', '--suite', 'smoke']);
+  await run.waitFor(/> kind cluster /, 30 * 60_000);
+  await new Promise((r) => setTimeout(r, 8000));
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  t.is(r.code, 130);
+  t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
+});
+
+test('Ctrl-C during a scenario removes the cluster, the network and the fence', async (t) => {
+  t.timeout(30 * 60_000);
+  const run = start(['run', '--suite', 'smoke']);
+  await run.waitFor(/PASS /, 30 * 60_000);
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  t.is(r.code, 130);
+  t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
+});
