@@ -8,6 +8,7 @@ import { setupHost } from '../host/setup.ts';
 import { reportSucceeded, runSuite } from '../suite/runner.ts';
 import { log } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
+import { parseKubeVersion } from '../build/kubernetes.ts';
 import { DEFAULT_SUITE, suites } from '../../suites/index.ts';
 import { benchRegistry } from './bench.ts';
 import { registerCertify } from './certify.ts';
@@ -78,18 +79,23 @@ export function buildCli(): Command {
     .option('--keep', 'keep the run\'s containers, network and fence for debugging (remove later with "pullproof cleanup")')
     .option('--online', 'skip the egress fence (only where official images may be pulled)')
     .addOption(new Option('--timeout <duration>', 'stop and clean up after this long, e.g. 30m').argParser(parseDuration))
+    .option('--kubelet <version>', 'kubelet version of the worker under test, e.g. v1.32.10 (built kubelet-only and swapped into a 1.35 node)')
     .option('--registry-image <ref>', 'use an official registry image such as registry:3 instead of the one built from source (needs --online)')
     .addOption(new Option('--fail-scenario <text>', 'test only: fail the scenario whose name contains this text on purpose').hideHelp())
-    .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string; registryImage?: string }) => {
+    .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string; registryImage?: string; kubelet?: string }) => {
       if (o.registryImage && !o.online) {
         throw new UsageError('--registry-image', 'pulling an official image needs a reachable registry, and the fence blocks all egress', 'add --online on hosts that can reach Docker Hub, or drop --registry-image to use the registry built from source');
       }
       const suite = suites[o.suite];
       if (!suite) throw new UsageError('--suite', `no suite named "${o.suite}"`, `use one of: ${Object.keys(suites).join(', ')} (see "pullproof suites")`);
+      if (o.kubelet !== undefined) {
+        if (!suite.needs.includes('cluster')) throw new UsageError('--kubelet', `suite ${suite.name} runs no cluster`, 'use it with a cluster suite such as loophole or smoke');
+        parseKubeVersion(o.kubelet, '--kubelet');
+      }
       if (o.filter && !suite.scenarios.some((s) => s.name.includes(o.filter as string))) {
         throw new UsageError('--filter', `no scenario of suite ${suite.name} contains "${o.filter}"`, 'see "pullproof suites" for the scenario names');
       }
-      const report = await runSuite({ suite, filter: o.filter, reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, failScenario: o.failScenario, registryImage: o.registryImage });
+      const report = await runSuite({ suite, filter: o.filter, reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, failScenario: o.failScenario, registryImage: o.registryImage, kubelet: o.kubelet });
       process.stdout.write(`${report.reportDir}\n`);
       if (!reportSucceeded(report)) process.exitCode = 1;
     });

@@ -6,7 +6,8 @@
 // (override_path): registry.k8s.io/pause:3.10 is served from mirror/registry.k8s.io/pause:3.10.
 import { extract } from 'tar-stream';
 import { HarnessError } from '../errors.ts';
-import { MEDIA } from '../image/oci.ts';
+import { MEDIA, sha256Digest } from '../image/oci.ts';
+import { warn } from '../util/log.ts';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../util/exec.ts';
@@ -91,22 +92,36 @@ interface Descriptor { mediaType: string; digest: string; size: number }
  * re-verifies a system image (AlwaysVerify, or off the allowlist) is answered by the harness registry.
  */
 /**
- * `ctr images export` of one image, copied out with `docker cp` (the archive API): piping it through
- * `docker exec` stdout loses bytes at the end now and then with Docker 20.10 (seen here: 2,323 bytes
- * short of a 29.8 MB archive).
+ * `ctr images export` of one image, copied out with `docker cp`, untarred and every blob checked against
+ * its digest. Seen here: `docker exec` stdout losing the last bytes of an archive, and a `ctr export`
+ * that exited 0 with a short archive while the node was starting its static pods; a retry gets a whole
+ * one, and the digest check makes sure nothing short is ever pushed.
  */
-async function exportImage(node: KindNode, ref: string, workDir: string): Promise<Buffer> {
+async function exportImage(node: KindNode, ref: string, workDir: string): Promise<Map<string, Buffer>> {
   // Not /tmp: it is a tmpfs in kind nodes, and docker cp cannot read tmpfs mounts.
   const inNode = `/root/pullproof-export-${process.pid}.tar`;
   const onHost = join(workDir, `export-${process.pid}.tar`);
-  try {
-    await node.exec(['ctr', '-n', 'k8s.io', 'images', 'export', '--platform', 'linux/amd64', inNode, ref], { timeoutMs: 300_000 });
-    await run(['docker', 'cp', `${node.name}:${inNode}`, onHost], { timeoutMs: 300_000 });
-    return readFileSync(onHost);
-  } finally {
-    rmSync(onHost, { force: true });
-    await node.exec(['rm', '-f', inNode], { allowFailure: true });
+  let problem = '';
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    try {
+      await node.exec(['ctr', '-n', 'k8s.io', 'images', 'export', '--platform', 'linux/amd64', inNode, ref], { timeoutMs: 300_000 });
+      await run(['docker', 'cp', `${node.name}:${inNode}`, onHost], { timeoutMs: 300_000 });
+      const files = await untar(readFileSync(onHost));
+      for (const [name, data] of files) {
+        const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
+        if (m && sha256Digest(data) !== `sha256:${m[1]}`) throw new Error(`blob ${m[1]} does not match its digest (${data.length} bytes)`);
+      }
+      return files;
+    } catch (err) {
+      problem = (err as Error).message;
+      warn(`${node.name}: export of ${ref} failed (attempt ${attempt}): ${problem}`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    } finally {
+      rmSync(onHost, { force: true });
+      await node.exec(['rm', '-f', inNode], { allowFailure: true });
+    }
   }
+  throw new HarnessError(`${node.name}: could not export ${ref} whole from the node's containerd`, problem);
 }
 
 export async function mirrorNodeImages(node: KindNode, stack: RegistryStack, workDir: string): Promise<string[]> {
@@ -117,7 +132,7 @@ export async function mirrorNodeImages(node: KindNode, stack: RegistryStack, wor
       for (const ref of image.repoTags) {
         const parts = splitReference(ref);
         if (!parts || !(MIRRORED_UPSTREAMS as readonly string[]).includes(parts.upstream)) continue;
-        const files = await untar(await exportImage(node, ref, workDir));
+        const files = await exportImage(node, ref, workDir);
         const index = JSON.parse((files.get('index.json') ?? Buffer.from('{}')).toString()) as { manifests?: Descriptor[] };
         const repo = `${mirrorPrefix(parts.upstream)}/${parts.repository}`;
         const blob = (d: string): Buffer | undefined => files.get(`blobs/sha256/${d.slice(7)}`);

@@ -50,6 +50,8 @@ export interface Cluster {
   image: NodeImageResult;
   /** kubelet version per node name, as the node's kubelet reports it. */
   kubelets: Map<string, string>;
+  /** The feature gates a worker's kubelet knows (from its own `kubelet --help`). */
+  gatesOf(node: KindNode): Map<string, GateInfo>;
   /** Deletes the cluster now (kind delete), recording how long it took. */
   remove(): Promise<void>;
   /** Applies settings to one node (validated against its kubelet), restarts it, confirms via /configz. */
@@ -123,6 +125,11 @@ export async function createClusterFromPlan(ctx: RunContext, stack: RegistryStac
   const cluster: Cluster = {
     name, kubernetes: plan.kubernetes, controlPlane, workers, kube, image, kubelets,
     timings: { nodeImageSeconds: image.seconds, nodeImageCached: image.cached, createSeconds: kind.createSeconds, readySeconds: kind.readySeconds },
+    gatesOf(node) {
+      const target = targetOf.get(node.name);
+      if (!target) throw new HarnessError(`${node.name} is not a worker of ${name}`);
+      return target.gates;
+    },
     async remove() {
       this.timings.deleteSeconds = (await kind.remove()).seconds;
     },

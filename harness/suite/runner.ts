@@ -28,6 +28,8 @@ export interface RunSuiteOptions {
   filter?: string;
   /** Official registry image (online only). */
   registryImage?: string;
+  /** Kubelet version for the worker under test (a kubelet-only build on the 1.35 node image). */
+  kubelet?: string;
 }
 
 export interface SuiteReport {
@@ -136,7 +138,8 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteReport> {
     env = { run: ctx, registry };
     if (o.suite.needs.includes('cluster')) {
       if (!o.suite.cluster) throw new HarnessError(`suite ${o.suite.name} needs a cluster but has no cluster plan`);
-      const cluster = await createClusterFromPlan(ctx, registry, o.suite.cluster);
+      const plan = { ...o.suite.cluster, workers: o.suite.cluster.workers.map((w, i) => (i === 0 && o.kubelet ? { ...w, kubelet: o.kubelet } : w)) };
+      const cluster = await createClusterFromPlan(ctx, registry, plan);
       env.cluster = cluster;
       environment.cluster = {
         name: cluster.name, kubernetes: cluster.kubernetes, nodeImage: cluster.image.image, nodeImageCached: cluster.image.cached,
