@@ -54,20 +54,22 @@ export function registerNodeImage(program: Command): void {
   group.command('verify')
     .description('check a node image on this host: kind cluster on a fenced run network, every node Ready, a pod per node, delete, fence drop counter 0')
     .addOption(new Option('--kubernetes <version>', 'Kubernetes release of the image (built first if not cached)').default(DEFAULT_KUBERNETES))
+    .addOption(new Option('--kind <version>', 'kind CLI release').default(DEFAULT_KIND_VERSION))
     .addOption(new Option('--workers <n>', 'worker nodes besides the control plane').default(0).argParser((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 5) throw new InvalidArgumentError(`"${v}" is not a number of workers from 0 to 5`);
       return n;
     }))
     .option('--kubelet-binary <path>', 'verify the image that carries this kubelet')
+    .option('--kubernetes-source <dir>', 'verify the image whose kubelet is built from this Kubernetes source tree')
     .option('--keep', 'keep the cluster and network for debugging (remove later with "pullproof cleanup")')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { kubernetes: string; workers: number; kubeletBinary?: string; keep?: boolean; json?: boolean }) => {
+    .action(async (o: { kubernetes: string; kind: string; workers: number; kubeletBinary?: string; kubernetesSource?: string; keep?: boolean; json?: boolean }) => {
       const cleanup = new Cleanup();
       const detach = cleanupOnExit(cleanup);
       let img: NodeImageResult;
       try {
-        img = await buildNodeImage({ kubernetes: o.kubernetes, kubeletBinary: o.kubeletBinary, cleanup });
+        img = await buildNodeImage({ kubernetes: o.kubernetes, kind: o.kind, kubeletBinary: o.kubeletBinary, kubernetesSource: o.kubernetesSource, cleanup });
       } finally {
         await cleanup.runAll();
         detach();
