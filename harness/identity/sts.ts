@@ -12,8 +12,8 @@
 //   "urn:pullproof:params:oauth:token-type:registry-basic-auth", "token_type": "N_A", "expires_in": N,
 //   "scope": "repository:<pattern>:pull ..."}; errors are {"error", "error_description"} with 400
 //   (invalid_request, unsupported_grant_type, invalid_grant) or 403 (access_denied, from the policy).
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpsService, replyJson } from '../util/https-service.ts';
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { registerSecret } from '../util/secrets.ts';
@@ -115,18 +115,22 @@ function toRefusal(err: unknown): Refusal {
 export class StsServer {
   readonly exchanges: StsExchange[] = [];
   readonly keys: JwksCache;
-  private server?: https.Server;
-  private port = 0;
+  private readonly http: HttpsService;
   private skewSeconds = 0;
   private readonly opts: StsOptions;
 
   constructor(opts: StsOptions) {
     this.opts = opts;
+    this.http = new HttpsService({
+      tls: opts.tls, host: opts.listenHost, port: opts.listenPort,
+      handle: (req, res) => this.handle(req, res),
+      errorBody: (err) => ({ error: 'server_error', error_description: err.message }),
+    });
     this.keys = new JwksCache(opts.jwks);
   }
 
   get listenPort(): number {
-    return this.port;
+    return this.http.port;
   }
 
   get audience(): string {
@@ -151,33 +155,17 @@ export class StsServer {
   }
 
   async start(): Promise<void> {
-    const server = https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.reply(res, 500, { error: 'server_error', error_description: (err as Error).message });
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.listenPort ?? 0, this.opts.listenHost, () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
+    await this.http.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await this.http.stop();
   }
 
   private reply(res: ServerResponse, status: number, body: unknown): void {
-    const payload = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(payload) });
-    res.end(payload);
+    replyJson(res, status, body, { 'cache-control': 'no-store' });
   }
+
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://sts.invalid');

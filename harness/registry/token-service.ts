@@ -3,8 +3,8 @@
 // containerd tries first), a scoped JWT out: ES256, an x5c chain that verifies against the registry's
 // rootcertbundle, no jwk header and no kid, `aud` as a string (accepted by distribution 2.8 and v3).
 // Users are added and revoked at run time; revocation is enforced here, at the next token request.
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpsService, replyJson } from '../util/https-service.ts';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { IssuedCert } from '../pki/authority.ts';
@@ -87,22 +87,26 @@ export function parseScopes(scopes: string[]): AccessEntry[] {
 export class TokenService {
   private readonly users = new Map<string, UserState>();
   private readonly publicRepositories: string[] = [];
-  private server?: https.Server;
-  private port = 0;
+  private readonly http: HttpsService;
   readonly decisions: TokenDecision[] = [];
 
   private readonly opts: TokenServiceOptions;
 
   constructor(opts: TokenServiceOptions) {
     this.opts = opts;
+    this.http = new HttpsService({
+      tls: opts.tls, host: opts.listenHost, port: opts.listenPort,
+      handle: (req, res) => this.handle(req, res),
+      errorBody: (err) => ({ errors: [{ code: 'UNKNOWN', message: err.message }] }),
+    });
   }
 
   get url(): string {
-    return `https://${this.opts.listenHost}:${this.port}`;
+    return `https://${this.opts.listenHost}:${this.http.port}`;
   }
 
   get listenPort(): number {
-    return this.port;
+    return this.http.port;
   }
 
   get issuer(): string {
@@ -151,33 +155,17 @@ export class TokenService {
   }
 
   async start(): Promise<void> {
-    const server = https.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.reply(res, 500, { errors: [{ code: 'UNKNOWN', message: (err as Error).message }] });
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.listenPort ?? 0, this.opts.listenHost, () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
+    await this.http.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await this.http.stop();
   }
 
   private reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const payload = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
-    res.end(payload);
+    replyJson(res, status, body, headers);
   }
+
 
   private authenticate(username: string | undefined, password: string | undefined):
     { identity: string; state?: UserState; failure?: TokenDecision['outcome'] } {
