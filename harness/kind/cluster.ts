@@ -126,11 +126,19 @@ export async function deleteCluster(c: Pick<KindCluster, 'name' | 'kindBinary'>)
 async function sweepNodes(name: string): Promise<void> {
   const list = async (): Promise<string[]> =>
     (await output(['docker', 'ps', '-a', '-q', '--filter', `label=io.x-k8s.kind.cluster=${name}`], { allowFailure: true })).split('\n').filter(Boolean);
-  for (let i = 0; i < 3; i++) {
+  // The daemon may still be creating a container for a killed `docker run` (seen: one appeared about a
+  // second after a 1 s sweep), so only three empty looks in a row, 1 s apart, end the sweep.
+  const deadline = Date.now() + 30_000;
+  let empty = 0;
+  while (empty < 3 && Date.now() < deadline) {
     const left = await list();
-    if (left.length) await run(['docker', 'rm', '-f', '-v', ...left], { allowFailure: true, timeoutMs: 60_000 });
-    else if (i > 0) return;
-    await new Promise((r) => setTimeout(r, 300));
+    if (left.length) {
+      empty = 0;
+      await run(['docker', 'rm', '-f', '-v', ...left], { allowFailure: true, timeoutMs: 60_000 });
+    } else {
+      empty++;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
