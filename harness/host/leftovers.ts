@@ -39,7 +39,7 @@ export async function findLeftovers(runId?: string): Promise<Leftovers> {
     folders = readdirSync(tmpdir()).filter((d) => d.startsWith(runId ? `pullproof-run-${runId}-` : 'pullproof-run-')).map((d) => join(tmpdir(), d));
   } catch { /* no tmp */ }
   return {
-    containers: [...await list('ps', runId), ...await kindNodes(runId)],
+    containers: [...new Set([...await list('ps', runId), ...await kindNodes(runId)])],
     networks: await list('network', runId),
     volumes: await list('volume', runId),
     fenceRules: runId ? fence.filter((r) => r.includes(`pullproof:${runId}`)) : fence,
