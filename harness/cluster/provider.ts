@@ -16,7 +16,7 @@ import { output, run } from '../util/exec.ts';
 import { phase } from '../util/log.ts';
 import { kubeletGates, parseKubeletGates, resolveGates, type GateInfo } from './gates.ts';
 import { Kube } from './kube.ts';
-import type { KubeletSettings, KubeletTarget } from './kubelet-config.ts';
+import { applyKubeletSettings, type KubeletSettings, type KubeletTarget } from './kubelet-config.ts';
 import { configureNodeMirror, mirrorNodeImages } from './mirror.ts';
 
 export interface WorkerPlan {
@@ -59,6 +59,14 @@ export interface Cluster {
   exportLogs(dir: string): Promise<void>;
 }
 
+/** A KubeletConfiguration with nothing set, for checking settings before any node exists. */
+const DRY_RUN_CONFIG = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n';
+
+/** Settings with gate aliases mapped and unknown gates refused for this kubelet (the input is not changed). */
+function resolveSettings(settings: KubeletSettings, target: KubeletTarget, field: string): KubeletSettings {
+  return settings.featureGates ? { ...settings, featureGates: resolveGates(settings.featureGates, target.gates, target.version, `${field}.featureGates`) } : settings;
+}
+
 async function imageKubeletGates(image: string): Promise<Map<string, GateInfo>> {
   const help = await output(['docker', 'run', '--rm', '--network', 'none', '--entrypoint', '/usr/bin/kubelet', image, '--help'], { allowFailure: true, timeoutMs: 60_000 });
   const gates = parseKubeletGates(help);
@@ -73,22 +81,21 @@ export async function createClusterFromPlan(ctx: RunContext, stack: RegistryStac
   const image = await phase(`node image ${plan.kubernetes}`, () => buildNodeImage({ kubernetes: plan.kubernetes, cleanup: ctx.cleanup, runId: ctx.id }));
 
   // Validate every worker's gates and settings against its own kubelet before anything starts.
-  const targets: { version: string; gates: Map<string, GateInfo>; binary?: string }[] = [];
+  // The kubelet's own rules run on a minimal config here (a dry run), so a bad setting fails now.
+  const targets: (KubeletTarget & { binary?: string })[] = [];
   await phase('validate node settings', async () => {
     const clusterGates = await imageKubeletGates(image.image);
     for (const [i, w] of plan.workers.entries()) {
       const binary = w.kubelet && w.kubelet !== plan.kubernetes ? await buildKubelet(w.kubelet) : undefined;
-      const gates = binary ? await kubeletGates(binary) : clusterGates;
-      const version = w.kubelet ?? plan.kubernetes;
-      if (w.settings?.featureGates) w.settings.featureGates = resolveGates(w.settings.featureGates, gates, version, `workers[${i}].featureGates`);
-      targets.push({ version, gates, binary });
+      const target = { version: w.kubelet ?? plan.kubernetes, gates: binary ? await kubeletGates(binary) : clusterGates, cgroupV1, binary };
+      if (w.settings) applyKubeletSettings(DRY_RUN_CONFIG, resolveSettings(w.settings, target, `workers[${i}]`), target, `workers[${i}]`);
+      targets.push(target);
     }
   });
 
-  const kubectl = image.kubectlBinary;
   const name = `pullproof-${ctx.id}`;
   const kind: KindCluster = await phase(`kind cluster ${name}`, () => createCluster({
-    name, image: image.image, kindBinary: image.kindBinary, kubectlBinary: kubectl, network, workDir: ctx.workDir, workers: plan.workers.length,
+    name, image: image.image, kindBinary: image.kindBinary, kubectlBinary: image.kubectlBinary, network, workDir: ctx.workDir, workers: plan.workers.length,
   }, ctx.cleanup));
   const controlPlaneName = kind.nodes.find((n) => n.endsWith('-control-plane'));
   if (!controlPlaneName) throw new HarnessError(`cluster ${name} has no control-plane node`, kind.nodes.join(', '));
@@ -113,31 +120,32 @@ export async function createClusterFromPlan(ctx: RunContext, stack: RegistryStac
         // Records written by the 1.35 kubelet mean nothing to an older one: start it from a clean slate.
         // Strip what the older kubelet does not know (the policy fields before 1.33) while it is stopped.
         await worker.exec(['systemctl', 'stop', 'kubelet']);
-        await worker.writeKubeletSettings({}, { version: t.version, gates: t.gates, cgroupV1 }, `workers[${i}]`);
+        await worker.writeKubeletSettings({}, t, `workers[${i}]`);
         await worker.swapKubelet(binary, { wipeRecords: true });
       });
     }
-    targetOf.set(w.name, { version: t.version, gates: t.gates, cgroupV1 });
+    targetOf.set(w.name, t);
     kubelets.set(w.name, await w.kubeletVersion());
   }
   kubelets.set(controlPlane.name, await controlPlane.kubeletVersion());
 
+  const targetFor = (node: KindNode): KubeletTarget => {
+    const target = targetOf.get(node.name);
+    if (!target) throw new HarnessError(`${node.name} is not a worker of ${name}`);
+    return target;
+  };
   const cluster: Cluster = {
     name, kubernetes: plan.kubernetes, controlPlane, workers, kube, image, kubelets,
     timings: { nodeImageSeconds: image.seconds, nodeImageCached: image.cached, createSeconds: kind.createSeconds, readySeconds: kind.readySeconds },
     gatesOf(node) {
-      const target = targetOf.get(node.name);
-      if (!target) throw new HarnessError(`${node.name} is not a worker of ${name}`);
-      return target.gates;
+      return targetFor(node).gates;
     },
     async remove() {
       this.timings.deleteSeconds = (await kind.remove()).seconds;
     },
     async setKubelet(node, settings, field) {
-      const target = targetOf.get(node.name);
-      if (!target) throw new HarnessError(`${node.name} is not a worker of ${name}`);
-      const resolved = settings.featureGates ? { ...settings, featureGates: resolveGates(settings.featureGates, target.gates, target.version, `${field}.featureGates`) } : settings;
-      return node.applyKubeletSettings(resolved, target, field);
+      const target = targetFor(node);
+      return node.applyKubeletSettings(resolveSettings(settings, target, field), target, field);
     },
     async exportLogs(dir) {
       for (const n of [controlPlane, ...workers]) await n.exportLogs(dir);
