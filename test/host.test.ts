@@ -1,5 +1,5 @@
 // Host setup, the per-run network and its fence, and the base image, on the real Docker engine.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { pullproof } from './helpers/cli.ts';
 import { RunContext } from '../harness/run/context.ts';
@@ -21,23 +21,26 @@ test('setup run twice changes nothing the second time', async (t) => {
   t.deepEqual(changed, []);
 });
 
+/** Loads a fixture image and starts a container of it; both are removed when the test ends. */
+async function fixtureContainer(t: ExecutionContext, scenario: string, runFlags: string[] = []): Promise<string> {
+  const tag = `pullproof-test/${scenario}:latest`;
+  execFileSync('docker', ['load'], { input: await toDockerArchive(await buildFixtureImage({ scenario }), [tag]) });
+  const name = `pullproof-test-${scenario}-${process.pid}`;
+  t.teardown(() => {
+    execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    execFileSync('docker', ['rmi', tag], { stdio: 'ignore' });
+  });
+  docker('run', '-d', '--name', name, '--label', 'io.pullproof=1', ...runFlags, tag);
+  return name;
+}
+
 test('a --privileged container runs after setup', async (t) => {
-  const image = await buildFixtureImage({ scenario: 'privileged-test' });
-  const tag = 'pullproof-test/privileged:latest';
-  execFileSync('docker', ['load'], { input: await toDockerArchive(image, [tag]) });
-  const name = `pullproof-test-privileged-${process.pid}`;
-  t.teardown(() => { execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }); execFileSync('docker', ['rmi', tag], { stdio: 'ignore' }); });
-  docker('run', '-d', '--name', name, '--label', 'io.pullproof=1', '--privileged', '--security-opt', 'seccomp=unconfined', '--cgroupns=private', '--tmpfs', '/run', tag);
+  const name = await fixtureContainer(t, 'privileged', ['--privileged', '--security-opt', 'seccomp=unconfined', '--cgroupns=private', '--tmpfs', '/run']);
   t.is(docker('inspect', '--format', '{{.State.Running}} {{.HostConfig.Privileged}}', name), 'true true');
 });
 
 test('a fixture container stops in under 2 s (its program exits on SIGTERM)', async (t) => {
-  const image = await buildFixtureImage({ scenario: 'stop-test' });
-  const tag = 'pullproof-test/stop:latest';
-  execFileSync('docker', ['load'], { input: await toDockerArchive(image, [tag]) });
-  const name = `pullproof-test-stop-${process.pid}`;
-  t.teardown(() => { execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' }); execFileSync('docker', ['rmi', tag], { stdio: 'ignore' }); });
-  docker('run', '-d', '--name', name, '--label', 'io.pullproof=1', tag);
+  const name = await fixtureContainer(t, 'stop');
   t.is(docker('inspect', '--format', '{{.State.Running}}', name), 'true');
   const t0 = performance.now();
   docker('stop', '--time', '30', name);
