@@ -6,5 +6,15 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`pullproof needs Node >= 22.18 (found ${process.version}). Run it through "npx pullproof" or "npm run pullproof --", which use the node@24 dev dependency.\n`);
   process.exit(2);
 }
+// A closed pipe (`pullproof list | head -1`) ends the output quietly, as in any Unix tool.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+// V8's compiled code is cached between runs (node:module.enableCompileCache, Node >= 22.1).
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 const { main } = await import('../harness/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -15,6 +15,7 @@ import { CommandError, output, run } from '../util/exec.ts';
 import { log, warn } from '../util/log.ts';
 import { cachePath } from '../util/paths.ts';
 import { goEnv } from './go.ts';
+import { parseRelease } from '../oracle/versions.ts';
 
 export const KUBE_COMPONENTS = ['kubelet', 'kubeadm', 'kubectl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'] as const;
 export type KubeComponent = (typeof KUBE_COMPONENTS)[number];
@@ -50,12 +51,9 @@ export interface KubeBuild {
   builds: ComponentBuild[];
 }
 
-const VERSION_RE = /^v(\d+)\.(\d+)\.(\d+)$/;
-
+/** An exact release such as v1.35.4 (the version table's parser; a usage error naming the field otherwise). */
 export function parseKubeVersion(version: string, field = '--kubernetes'): { major: number; minor: number; patch: number } {
-  const m = VERSION_RE.exec(version);
-  if (!m) throw new UsageError(field, `"${version}" is not a Kubernetes release version`, 'give an exact release such as v1.35.4 (with the leading v, no pre-release suffix)');
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+  return parseRelease(version, field);
 }
 
 interface ModDownload { Dir?: string; GoMod?: string; Info?: string; Error?: string }

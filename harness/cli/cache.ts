@@ -1,7 +1,7 @@
 // `pullproof cache ls|prune`: what pullproof keeps between runs (node and base images, built binaries,
 // wrapper modules, rootfs tarballs, Go caches) and freeing it.
 import type { Command } from 'commander';
-import { listCache, pruneCache, type CacheEntry } from '../nodeimage/cache.ts';
+import type { CacheEntry } from '../nodeimage/cache.ts';
 import { cacheRoot } from '../util/paths.ts';
 
 export function formatBytes(n: number): string {
@@ -27,6 +27,7 @@ export function registerCache(program: Command): void {
     .description('list cached artefacts with their sizes; "current" marks what "cache prune" keeps')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
+      const { listCache } = await import('../nodeimage/cache.ts');
       const entries = await listCache();
       process.stdout.write(o.json ? JSON.stringify(entries, null, 2) + '\n' : table(entries) + '\n');
     });
@@ -37,6 +38,7 @@ export function registerCache(program: Command): void {
     .option('--dry-run', 'list what would be removed')
     .option('--json', 'print as JSON')
     .action(async (o: { all?: boolean; dryRun?: boolean; filesOnly?: boolean; json?: boolean }) => {
+      const { pruneCache } = await import('../nodeimage/cache.ts');
       const r = await pruneCache({ all: o.all, dryRun: o.dryRun, filesOnly: o.filesOnly });
       if (o.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');

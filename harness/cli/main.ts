@@ -1,24 +1,17 @@
 // The pullproof command line. Exit codes: 0 success, 1 failed checks or scenarios, 2 usage or
 // configuration errors (with the field and the fix), 130/143 interrupted.
+// Every command loads what it needs inside its action, so `--help`, `certify` and `list` never pay for
+// the Kubernetes client, testcontainers or the builders (startup time is a feature).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError, exitCodeOf } from '../errors.ts';
-import { diagnose } from '../host/doctor.ts';
-import { findLeftovers, isEmpty, removeLeftovers } from '../host/leftovers.ts';
-import { setupHost } from '../host/setup.ts';
-import { reportSucceeded, runSuite } from '../suite/runner.ts';
 import { log } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
-import { parseKubeVersion } from '../build/kubernetes.ts';
-import { DEFAULT_SUITE, suites } from '../../suites/index.ts';
-import { benchRegistry } from './bench.ts';
+import { checkSupportedRelease } from '../oracle/versions.ts';
 import { registerCertify } from './certify.ts';
-import { benchSts } from './bench-sts.ts';
-import { registryUp } from './registry-up.ts';
 import { registerNodeImage } from './node-image.ts';
 import { registerCache } from './cache.ts';
 
-// pullproof owns cleanup of everything it starts; testcontainers' reaper would need a pulled image.
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+const DEFAULT_SUITE = 'smoke';
 
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
@@ -49,6 +42,7 @@ export function buildCli(): Command {
     .description('prepare this host: Docker engine (Debian docker.io), runc wrapper where needed, inotify limits; idempotent')
     .option('--json', 'print the steps as JSON')
     .action(async (o: { json?: boolean }) => {
+      const { setupHost } = await import('../host/setup.ts');
       const steps = await setupHost();
       print(!!o.json, steps, () => steps.map((s) => `${s.changed ? 'changed' : 'ok'}\t${s.name}: ${s.detail}`).join('\n'));
     });
@@ -57,6 +51,7 @@ export function buildCli(): Command {
     .description('report what this host has and what pullproof needs, with a fix for each problem')
     .option('--json', 'print the findings as JSON')
     .action(async (o: { json?: boolean }) => {
+      const { diagnose } = await import('../host/doctor.ts');
       const findings = await diagnose();
       print(!!o.json, findings, () => findings.map((f) => `${f.status.toUpperCase().padEnd(4)} ${f.check}: ${f.value}${f.fix ? `\n     fix: ${f.fix}` : ''}`).join('\n'));
       if (findings.some((f) => f.status === 'fail')) process.exitCode = 1;
@@ -64,7 +59,8 @@ export function buildCli(): Command {
 
   program.command('suites')
     .description('list the scenario suites')
-    .action(() => {
+    .action(async () => {
+      const { suites } = await import('../../suites/index.ts');
       for (const s of Object.values(suites)) {
         process.stdout.write(`${s.name}${s.name === DEFAULT_SUITE ? ' (default)' : ''}: ${s.description}\n`);
         for (const sc of s.scenarios) process.stdout.write(`  - ${sc.name}\n`);
@@ -83,6 +79,8 @@ export function buildCli(): Command {
     .option('--registry-image <ref>', 'use an official registry image such as registry:3 instead of the one built from source (needs --online)')
     .addOption(new Option('--fail-scenario <text>', 'test only: fail the scenario whose name contains this text on purpose').hideHelp())
     .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string; registryImage?: string; kubelet?: string }) => {
+      const { suites } = await import('../../suites/index.ts');
+      const { reportSucceeded, runSuite } = await import('../suite/runner.ts');
       if (o.registryImage && !o.online) {
         throw new UsageError('--registry-image', 'pulling an official image needs a reachable registry, and the fence blocks all egress', 'add --online on hosts that can reach Docker Hub, or drop --registry-image to use the registry built from source');
       }
@@ -90,7 +88,7 @@ export function buildCli(): Command {
       if (!suite) throw new UsageError('--suite', `no suite named "${o.suite}"`, `use one of: ${Object.keys(suites).join(', ')} (see "pullproof suites")`);
       if (o.kubelet !== undefined) {
         if (!suite.needs.includes('cluster')) throw new UsageError('--kubelet', `suite ${suite.name} runs no cluster`, 'use it with a cluster suite such as loophole or smoke');
-        parseKubeVersion(o.kubelet, '--kubelet');
+        checkSupportedRelease(o.kubelet, '--kubelet');
       }
       if (o.filter && !suite.scenarios.some((s) => s.name.includes(o.filter as string))) {
         throw new UsageError('--filter', `no scenario of suite ${suite.name} contains "${o.filter}"`, 'see "pullproof suites" for the scenario names');
@@ -106,6 +104,7 @@ export function buildCli(): Command {
     .option('--dry-run', 'list, do not remove')
     .option('--check', 'list, do not remove, and exit 1 if anything is left (for CI)')
     .action(async (o: { run?: string; dryRun?: boolean; check?: boolean }) => {
+      const { findLeftovers, isEmpty, removeLeftovers } = await import('../host/leftovers.ts');
       const l = await findLeftovers(o.run);
       if (isEmpty(l)) {
         process.stdout.write('nothing to clean up\n');
@@ -125,20 +124,20 @@ export function buildCli(): Command {
   registry.command('up')
     .description('start the registry, token service and fault proxies and keep them until Ctrl-C (for exploring)')
     .option('--online', 'skip the egress fence')
-    .action(async (o: { online?: boolean }) => registryUp(o));
+    .action(async (o: { online?: boolean }) => (await import('./registry-up.ts')).registryUp(o));
 
   const bench = program.command('bench').description('measurements');
   bench.command('registry')
     .description('time registry start, token fetches and authenticated manifest HEADs (p50/p95)')
     .addOption(new Option('--samples <n>', 'requests per measurement').default(200).argParser(positiveInt))
     .option('--json', 'print the results as JSON')
-    .action(async (o: { samples: number; json?: boolean }) => benchRegistry(o));
+    .action(async (o: { samples: number; json?: boolean }) => (await import('./bench.ts')).benchRegistry(o));
   bench.command('sts')
     .description('time STS token exchanges and reference plugin execs on the host and in the bookworm image (p50/p95)')
     .addOption(new Option('--samples <n>', 'STS exchanges').default(200).argParser(positiveInt))
     .addOption(new Option('--execs <n>', 'plugin execs per setting').default(50).argParser(positiveInt))
     .option('--json', 'print the results as JSON')
-    .action(async (o: { samples: number; execs: number; json?: boolean }) => benchSts(o));
+    .action(async (o: { samples: number; execs: number; json?: boolean }) => (await import('./bench-sts.ts')).benchSts(o));
 
   registerCertify(program);
 

@@ -1,11 +1,11 @@
 // `pullproof node-image build`: builds (or finds in the cache) a kind node image with no registry and
 // prints its reference (stdout) or the whole result (--json). Ctrl-C removes the build container.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { buildNodeImage, DEFAULT_KUBERNETES, type NodeImageResult } from '../nodeimage/build.ts';
-import { buildKubelet } from '../build/kubernetes.ts';
-import { DEFAULT_KIND_VERSION } from '../kind/binary.ts';
-import { Cleanup, cleanupOnExit } from '../util/cleanup.ts';
-import { verifyNodeImage, verifySucceeded } from '../nodeimage/verify.ts';
+import type { NodeImageResult } from '../nodeimage/build.ts';
+import { DEFAULT_CONTROL_PLANE as DEFAULT_KUBERNETES, factsOf } from '../oracle/versions.ts';
+
+// Builders are loaded by the command that runs them (startup time of the other commands).
+const DEFAULT_KIND_VERSION = factsOf(DEFAULT_KUBERNETES)?.kind ?? 'v0.31.0';
 
 interface BuildFlags {
   kubernetes: string;
@@ -41,6 +41,8 @@ export function registerNodeImage(program: Command): void {
     .option('--force', 'rebuild the image even if one with the same inputs is cached (component caches still apply)')
     .option('--json', 'print the result as JSON')
     .action(async (o: BuildFlags) => {
+      const { buildNodeImage } = await import('../nodeimage/build.ts');
+      const { Cleanup, cleanupOnExit } = await import('../util/cleanup.ts');
       const cleanup = new Cleanup();
       const detach = cleanupOnExit(cleanup);
       try {
@@ -65,6 +67,9 @@ export function registerNodeImage(program: Command): void {
     .option('--keep', 'keep the cluster and network for debugging (remove later with "pullproof cleanup")')
     .option('--json', 'print the result as JSON')
     .action(async (o: { kubernetes: string; kind: string; workers: number; kubeletBinary?: string; kubernetesSource?: string; keep?: boolean; json?: boolean }) => {
+      const { buildNodeImage } = await import('../nodeimage/build.ts');
+      const { verifyNodeImage, verifySucceeded } = await import('../nodeimage/verify.ts');
+      const { Cleanup, cleanupOnExit } = await import('../util/cleanup.ts');
       const cleanup = new Cleanup();
       const detach = cleanupOnExit(cleanup);
       let img: NodeImageResult;
@@ -90,6 +95,7 @@ export function registerNodeImage(program: Command): void {
     .description('build only a kubelet of a Kubernetes release (for worker nodes with an older kubelet); prints its path')
     .requiredOption('--kubernetes <version>', 'Kubernetes release, e.g. v1.34.4')
     .action(async (o: { kubernetes: string }) => {
+      const { buildKubelet } = await import('../build/kubernetes.ts');
       process.stdout.write(`${await buildKubelet(o.kubernetes)}\n`);
     });
 }

@@ -8,8 +8,9 @@ import { UsageError } from '../errors.ts';
 import { output } from '../util/exec.ts';
 import { warn } from '../util/log.ts';
 
-export const ENSURE_SECRET_PULLED_IMAGES = 'KubeletEnsureSecretPulledImages';
-export const SA_TOKEN_FOR_CREDENTIAL_PROVIDERS = 'KubeletServiceAccountTokenForCredentialProviders';
+import { ENSURE_SECRET_PULLED_IMAGES, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS } from '../oracle/versions.ts';
+
+export { ENSURE_SECRET_PULLED_IMAGES, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS };
 
 /** Wrong names seen in the wild, mapped to the real gate (with a warning). */
 export const GATE_ALIASES: Record<string, string> = {

@@ -5,6 +5,7 @@
 import { parseDocument } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, gateEnabled, type GateInfo } from './gates.ts';
+import { minorOf } from '../oracle/versions.ts';
 
 export const POLICIES = ['NeverVerify', 'NeverVerifyPreloadedImages', 'NeverVerifyAllowlistedImages', 'AlwaysVerify'] as const;
 export type VerificationPolicy = (typeof POLICIES)[number];
@@ -29,7 +30,7 @@ export interface KubeletTarget {
 export const MAX_PARALLEL_IMAGE_PULLS = 31;
 
 function minor(version: string): number {
-  return Number(/^v1\.(\d+)\./.exec(version)?.[1] ?? 0);
+  return minorOf(version);
 }
 
 /** The kubelet's allowlist rules (validation.go, getAllowlistImagePattern), with the field and the fix. */

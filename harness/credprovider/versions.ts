@@ -1,9 +1,12 @@
-// The Kubernetes minor versions whose credential-provider behaviour pullproof models, and what
-// differs between them (kubelet-features.md B1/B2).
+// The Kubernetes minor versions whose credential-provider behaviour pullproof models, and what differs
+// between them (kubelet-features.md B1/B2). The facts come from the one version table
+// (harness/oracle/versions.ts); this module only shapes them for the credential-provider rules.
 import { UsageError } from '../errors.ts';
+import { MINORS, factsOf, parseAnyVersion } from '../oracle/versions.ts';
 
-export const KUBERNETES_VERSIONS = ['1.32', '1.33', '1.34', '1.35', '1.36'] as const;
-export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+export const KUBERNETES_VERSIONS: readonly string[] = MINORS.map((m) => `1.${m.minor}`);
+/** "1.34": a minor version, as certify and the config rules judge by minor. */
+export type KubernetesVersion = string;
 
 export interface VersionTraits {
   /** `tokenAttributes` exists in CredentialProviderConfig v1 (1.33+). */
@@ -19,22 +22,23 @@ export interface VersionTraits {
 }
 
 export function traitsOf(v: KubernetesVersion): VersionTraits {
-  const minor = Number(v.split('.')[1]);
+  const f = factsOf(v);
+  if (!f) throw new Error(`no facts for Kubernetes ${v}`);
   return {
-    tokenAttributesField: minor >= 33,
-    cacheTypeField: minor >= 34,
-    gateDefault: minor < 33 ? undefined : minor >= 34,
-    echoRule: minor >= 34,
-    configDirectory: minor >= 34,
+    tokenAttributesField: f.tokenAttributes,
+    cacheTypeField: f.cacheTypeRequired,
+    gateDefault: f.saTokenForCredentialProviders?.defaultOn,
+    echoRule: f.tokenEchoRule,
+    configDirectory: f.credentialProviderConfigDirectory,
   };
 }
 
 /** Accepts "1.34", "v1.34" and "v1.34.2" (the patch is ignored). */
 export function parseKubernetesVersion(text: string, field = '--kubernetes'): KubernetesVersion {
-  const m = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(text.trim());
-  const v = m ? `${m[1]}.${m[2]}` : '';
-  if (!(KUBERNETES_VERSIONS as readonly string[]).includes(v)) {
+  const p = parseAnyVersion(text);
+  const v = p && p.major === 1 && !p.suffix ? `1.${p.minor}` : '';
+  if (!KUBERNETES_VERSIONS.includes(v)) {
     throw new UsageError(field, `"${text}" is not a Kubernetes version pullproof can judge`, `use one of ${KUBERNETES_VERSIONS.map((x) => `v${x}`).join(', ')}`);
   }
-  return v as KubernetesVersion;
+  return v;
 }

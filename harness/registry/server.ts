@@ -52,6 +52,10 @@ export function registryConfig(o: Pick<RegistryServerOptions, 'realm' | 'service
 }
 
 export async function startRegistry(o: RegistryServerOptions): Promise<RunningRegistry> {
+  // pullproof owns cleanup of everything it starts (labels, cleanup stack, `pullproof cleanup`);
+  // testcontainers' reaper would need an image pulled from Docker Hub. Set here, where testcontainers
+  // is used, so library callers need no hidden set-up; read by testcontainers when it first starts.
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   const container = await new GenericContainer(o.image)
     .withName(o.name)
     .withNetworkMode(o.network.name)

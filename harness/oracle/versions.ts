@@ -1,0 +1,228 @@
+// The one place that knows what each Kubernetes version is and can do (kubelet-features.md A1, A2,
+// A6, A9, B1, B2). Everything else asks here: the oracle, the kubelet configuration writer, the
+// credential-provider rules, the node image builder and the command line's version checks. A fact
+// that is inferred rather than read from code says so in `source`.
+import { UsageError } from '../errors.ts';
+
+export const ENSURE_SECRET_PULLED_IMAGES = 'KubeletEnsureSecretPulledImages';
+export const SA_TOKEN_FOR_CREDENTIAL_PROVIDERS = 'KubeletServiceAccountTokenForCredentialProviders';
+export const SA_NODE_AUDIENCE_RESTRICTION = 'ServiceAccountNodeAudienceRestriction';
+
+export type Stage = 'alpha' | 'beta' | 'ga';
+
+export interface GateFact {
+  stage: Stage;
+  defaultOn: boolean;
+  source: string;
+}
+
+export interface MinorFacts {
+  minor: number;
+  /** The release pullproof builds and tests for this minor (the newest the Go module proxy serves here). */
+  release: string;
+  /** KEP-2535 gate; absent: the kubelet does not know it (and refuses it as an unrecognized gate). */
+  ensureSecretPulledImages?: GateFact;
+  /** KEP-4412 kubelet gate. */
+  saTokenForCredentialProviders?: GateFact;
+  /** API server gate that restricts the audiences a kubelet may request (B1, B5). */
+  serviceAccountNodeAudienceRestriction: GateFact;
+  /** API version of the pull records this kubelet writes (A6); absent before 1.33. */
+  recordApiVersion?: 'v1alpha1' | 'v1beta1';
+  /** Record versions this kubelet's strict decoder reads. */
+  recordApiVersionsRead: ('v1alpha1' | 'v1beta1')[];
+  /** Rewrites records of other versions to its own at start (PR #132579, 1.35). */
+  migratesRecords: boolean;
+  /** Records carry kubernetesServiceAccounts (staging commit 472567c, PR #132771: 1.34). */
+  recordsServiceAccounts: boolean;
+  /** CredentialProviderConfig v1 has tokenAttributes (1.33). */
+  tokenAttributes: boolean;
+  /** tokenAttributes.cacheType exists and is required (1.34, #132617). */
+  cacheTypeRequired: boolean;
+  /** The token-echo rule: a password equal to the SA token is refused unless cacheType Token (1.34). */
+  tokenEchoRule: boolean;
+  /** --image-credential-provider-config may be a directory (1.34, #131658). */
+  credentialProviderConfigDirectory: boolean;
+  /** The allowlist normalises familiar pod image names before matching (#137629, v1.36.0). */
+  allowlistNormalisesFamiliarNames: boolean;
+  /** kubelet_imagemanager_image_mustpull_checks_total and kubelet_image_manager_ensure_image_requests_total exist (1.35). */
+  imageManagerMetrics: boolean;
+  /** KubeletConfiguration knows failCgroupV1 (1.31). */
+  failCgroupV1Field: boolean;
+  /** The kubeadm config API its kubeadm accepts (1.37 drops v1beta3, kubernetes#136016). */
+  kubeadmConfigApi: 'v1beta3' | 'v1beta4';
+  /** kind release used to build and create node images of this minor. */
+  kind: string;
+}
+
+const A1 = 'kubelet-features.md A1';
+const B1 = 'kubelet-features.md B1';
+
+const ESP_ALPHA: GateFact = { stage: 'alpha', defaultOn: false, source: `${A1}: kube_features.go {1.33, false, Alpha}` };
+const ESP_BETA: GateFact = { stage: 'beta', defaultOn: true, source: `${A1}: kube_features.go {1.35, true, Beta} (PR #135228)` };
+const ESP_BETA_INFERRED: GateFact = { ...ESP_BETA, source: `${A1}: beta inferred (kep.yaml stage beta, no stable milestone)` };
+const SAT_ALPHA: GateFact = { stage: 'alpha', defaultOn: false, source: `${B1}: alpha in 1.33 (PR #128372)` };
+const SAT_BETA: GateFact = { stage: 'beta', defaultOn: true, source: `${B1}: beta and on from 1.34 (PR #133017)` };
+const SAT_BETA_INFERRED: GateFact = { ...SAT_BETA, source: `${B1}: beta inferred (kep.yaml stage beta)` };
+// 1.32 patch releases switched it off (#130015); beta and on from 1.33 (#130017).
+const AUD_132: GateFact = { stage: 'beta', defaultOn: false, source: `${B1}: switched off in 1.32 patch releases (#130015)` };
+const AUD_ON: GateFact = { stage: 'beta', defaultOn: true, source: `${B1}: beta and on from 1.33 (#130017)` };
+
+const common = {
+  failCgroupV1Field: true,
+  kubeadmConfigApi: 'v1beta3' as const,
+};
+
+/** Facts per minor version, oldest first. */
+export const MINORS: readonly MinorFacts[] = [
+  {
+    ...common, minor: 32, release: 'v1.32.10', serviceAccountNodeAudienceRestriction: AUD_132,
+    recordApiVersionsRead: [], migratesRecords: false, recordsServiceAccounts: false, tokenAttributes: false, cacheTypeRequired: false,
+    tokenEchoRule: false, credentialProviderConfigDirectory: false, allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
+  },
+  {
+    ...common, minor: 33, release: 'v1.33.13', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_ALPHA,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false,
+    recordsServiceAccounts: false, tokenAttributes: true, cacheTypeRequired: false, tokenEchoRule: false, credentialProviderConfigDirectory: false,
+    allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
+  },
+  {
+    ...common, minor: 34, release: 'v1.34.4', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_BETA,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false,
+    recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
+    allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
+  },
+  {
+    ...common, minor: 35, release: 'v1.35.4', ensureSecretPulledImages: ESP_BETA, saTokenForCredentialProviders: SAT_BETA,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true,
+    recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
+    allowlistNormalisesFamiliarNames: false, imageManagerMetrics: true, kind: 'v0.31.0',
+  },
+  {
+    ...common, minor: 36, release: 'v1.36.3', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true,
+    recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
+    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kind: 'v0.31.0',
+  },
+  {
+    ...common, minor: 37, release: 'v1.37.2', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true,
+    recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
+    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.32.0',
+  },
+];
+
+export const OLDEST_MINOR = MINORS[0]?.minor ?? 32;
+export const NEWEST_MINOR = MINORS[MINORS.length - 1]?.minor ?? 37;
+/** The releases pullproof builds and tests, one per minor. */
+export const TESTED_RELEASES: readonly string[] = MINORS.map((m) => m.release);
+/** The control plane (node image) used when nothing asks for a newer one. */
+export const DEFAULT_CONTROL_PLANE = 'v1.35.4';
+
+export interface Version {
+  major: number;
+  minor: number;
+  patch: number;
+  /** e.g. "-rc.1" or "-dirty"; empty for a release. */
+  suffix: string;
+  text: string;
+}
+
+const RELEASE_RE = /^v(\d+)\.(\d+)\.(\d+)$/;
+const ANY_RE = /^v?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.+-]*)?$/;
+
+/** Parses an exact release such as v1.35.4 (usage error naming the field otherwise). */
+export function parseRelease(text: string, field = '--kubernetes'): Version {
+  const m = RELEASE_RE.exec(text.trim());
+  if (!m) throw new UsageError(field, `"${text}" is not a Kubernetes release version`, 'give an exact release such as v1.35.4 (with the leading v, no pre-release suffix)');
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), suffix: '', text: text.trim() };
+}
+
+/** Parses what a kubelet reports (`kubelet --version`: v1.36.0-rc.1, v1.35.4-dirty, ...) or a minor ("1.34"). */
+export function parseAnyVersion(text: string): Version | undefined {
+  const m = ANY_RE.exec(text.trim());
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), suffix: m[4] ?? '', text: text.trim() };
+}
+
+export function minorOf(version: string): number {
+  const v = parseAnyVersion(version);
+  if (!v || v.major !== 1) throw new Error(`"${version}" is not a Kubernetes 1.x version`);
+  return v.minor;
+}
+
+/** Facts of a supported minor; undefined outside OLDEST_MINOR..NEWEST_MINOR. */
+export function factsOf(version: string | number): MinorFacts | undefined {
+  const minor = typeof version === 'number' ? version : minorOf(version);
+  return MINORS.find((m) => m.minor === minor);
+}
+
+/** Facts of a version pullproof supports, or a usage error that names the field and the supported range. */
+export function requireFacts(version: string, field: string): MinorFacts {
+  const v = parseAnyVersion(version);
+  const f = v && v.major === 1 ? factsOf(v.minor) : undefined;
+  if (!f) {
+    throw new UsageError(field, `pullproof does not model Kubernetes "${version}"`,
+      `use a version from v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR} (tested: ${TESTED_RELEASES.join(', ')})`);
+  }
+  return f;
+}
+
+/** A version given on the command line: an exact release of a supported minor. */
+export function checkSupportedRelease(text: string, field: string): Version {
+  const v = parseRelease(text, field);
+  requireFacts(v.text, field);
+  return v;
+}
+
+/** Compares two versions by major, minor, patch (suffixes ignored). */
+export function compareVersions(a: string, b: string): number {
+  const x = parseAnyVersion(a);
+  const y = parseAnyVersion(b);
+  if (!x || !y) throw new Error(`cannot compare "${a}" and "${b}"`);
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+}
+
+/**
+ * Whether a version lies in a range written as `>=1.33.0 <1.36.0` (space-separated bounds, each one of
+ * >=, >, <=, < or = followed by a version; an empty range matches everything).
+ */
+export function inRange(version: string, range: string): boolean {
+  for (const bound of range.trim().split(/\s+/).filter(Boolean)) {
+    const m = /^(>=|<=|>|<|=)?(v?\d+\.\d+(?:\.\d+)?)$/.exec(bound);
+    if (!m) throw new Error(`bad version bound "${bound}" in "${range}"`);
+    const c = compareVersions(version, m[2] as string);
+    const op = m[1] ?? '=';
+    const ok = op === '>=' ? c >= 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : op === '<' ? c < 0 : c === 0;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Whether a kubelet of this version knows a feature gate pullproof models (others: ask the kubelet's --help). */
+export function gateFact(version: string, gate: string): GateFact | undefined {
+  const f = factsOf(version);
+  if (!f) return undefined;
+  if (gate === ENSURE_SECRET_PULLED_IMAGES) return f.ensureSecretPulledImages;
+  if (gate === SA_TOKEN_FOR_CREDENTIAL_PROVIDERS) return f.saTokenForCredentialProviders;
+  if (gate === SA_NODE_AUDIENCE_RESTRICTION) return f.serviceAccountNodeAudienceRestriction;
+  return undefined;
+}
+
+/** A modelled gate's effective value: the explicit setting, else the version's default, else off (unknown). */
+export function gateOn(version: string, gate: string, explicit: Record<string, boolean> = {}): boolean {
+  return explicit[gate] ?? gateFact(version, gate)?.defaultOn ?? false;
+}
+
+/** The newest of several versions (the control plane a set of kubelets needs: never older than a kubelet). */
+export function newest(versions: readonly string[]): string | undefined {
+  return [...versions].sort(compareVersions).at(-1);
+}
+
+/** The version-skew rule for kubelets: at most three minors older than the API server, never newer. */
+export function skewProblem(kubelet: string, apiServer: string): string | undefined {
+  const k = minorOf(kubelet);
+  const a = minorOf(apiServer);
+  if (k > a) return `a ${kubelet} kubelet is newer than its ${apiServer} control plane (the version-skew policy allows only older kubelets)`;
+  if (a - k > 3) return `a ${kubelet} kubelet is more than three minors older than its ${apiServer} control plane`;
+  return undefined;
+}
