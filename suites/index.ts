@@ -4,10 +4,16 @@ import type { AnySuite } from '../harness/engine/suites.ts';
 import { registrySuite } from './registry.ts';
 import { smoke } from './smoke.ts';
 import { loophole } from './loophole.ts';
+import { ensureSecretPulled } from './ensure-secret-pulled.ts';
+import { preloadedAndAllowlisted } from './preloaded-and-allowlisted.ts';
+import { kubeletRestarts } from './kubelet-restarts.ts';
 
 export const suites: Record<string, AnySuite> = {
   [smoke.name]: smoke,
   [loophole.name]: loophole,
+  [ensureSecretPulled.name]: ensureSecretPulled,
+  [preloadedAndAllowlisted.name]: preloadedAndAllowlisted,
+  [kubeletRestarts.name]: kubeletRestarts,
   [registrySuite.name]: registrySuite,
 };
 

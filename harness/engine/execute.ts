@@ -103,6 +103,7 @@ export class ScenarioRun {
   private resolver(): Resolver {
     const key = (): string => this.key;
     return {
+      key,
       registryHost: () => this.env.registry.host,
       repository: (image, spec) => `${spec.repository}/${key()}/${image}`,
       namespace: (sym) => `pp-${key()}-${sym}`.toLowerCase().slice(0, 63),
@@ -166,6 +167,9 @@ export class ScenarioRun {
         const path = this.registryPath(sym);
         this.attribution.repositories.add(path);
         if (spec.repository === 'public') stack.tokens.addPublicRepositories(path);
+        // A private image under a public registry's name lives under the node mirror's prefix, which is
+        // anonymously readable for the system images: this path is made to need credentials.
+        else if (spec.reference) stack.tokens.addPrivateRepositories(path);
         if (!spec.notInRegistry) await admin.push(path, normalizeImage(this.model.reference(sym))?.tag ?? 'v1', img);
       }
     } finally {

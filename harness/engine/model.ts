@@ -12,6 +12,8 @@ import type { ImageSpec, KubeletSettingsSpec, PodSpec, ScenarioSpec, Step } from
 
 /** Maps a scenario's symbols to values: symbolic at plan time, real at run time. */
 export interface Resolver {
+  /** The scenario's (attempt's) unique key, for "{key}" in allowlist entries. */
+  key(): string;
   /** The harness registry's host:port in image references. */
   registryHost(): string;
   /** The repository path of an image symbol in the harness registry. */
@@ -28,6 +30,7 @@ export interface Resolver {
 /** Symbolic values, for planning. */
 export function planResolver(scenarioKey: string): Resolver {
   return {
+    key: () => scenarioKey,
     registryHost: () => 'registry.pullproof.test:5443',
     repository: (image, spec) => `${spec.repository}/${scenarioKey}/${image}`,
     namespace: (sym) => `${scenarioKey}-${sym}`,
@@ -46,19 +49,27 @@ export function imageReference(sym: string, spec: ImageSpec, r: Resolver): strin
   return `${r.registryHost()}/${repo}:v1`;
 }
 
-/** Allowlist entries with "{registry}" resolved. */
-export function resolveAllowlist(entries: readonly string[] | undefined, registryHost: string): string[] | undefined {
-  return entries?.map((e) => e.replace('{registry}', registryHost));
+/** Allowlist entries with "{registry}" (the harness registry) and "{key}" (the scenario's key) resolved. */
+export function resolveAllowlist(entries: readonly string[] | undefined, registryHost: string, key?: string): string[] | undefined {
+  return entries?.map((e) => {
+    if (e.includes('{key}') && key === undefined) throw new Error(`allowlist entry ${e} names the scenario's key, but the window holds more than one scenario`);
+    return e.replace('{registry}', registryHost).replace('{key}', key ?? '');
+  });
+}
+
+/** Whether settings name one scenario's own repositories (its window cannot be shared). */
+export function settingsPerScenario(s: KubeletSettingsSpec): boolean {
+  return JSON.stringify(s).includes('{key}');
 }
 
 /** The kubelet settings as the oracle sees them: gates rendered only where the kubelet knows them. */
-export function kubeletModel(version: string, s: KubeletSettingsSpec, registryHost: string, limits?: KubeletModel['limits']): KubeletModel {
+export function kubeletModel(version: string, s: KubeletSettingsSpec, registryHost: string, limits?: KubeletModel['limits'], key?: string): KubeletModel {
   const f = factsOf(version);
   const gates: Record<string, boolean> = { ...(s.gates ?? {}) };
   // A feature a kubelet does not have is not set at all (off is its only state; on is not applicable).
   if (s.ensureSecretPulledImages !== undefined && f?.ensureSecretPulledImages) gates[ENSURE_SECRET_PULLED_IMAGES] = s.ensureSecretPulledImages;
   if (s.serviceAccountTokens !== undefined && f?.saTokenForCredentialProviders) gates[SA_TOKEN_FOR_CREDENTIAL_PROVIDERS] = s.serviceAccountTokens;
-  return { version, gates, policy: s.policy, allowlist: resolveAllowlist(s.allowlist, registryHost), maxParallelImagePulls: s.maxParallelImagePulls, limits };
+  return { version, gates, policy: s.policy, allowlist: resolveAllowlist(s.allowlist, registryHost, key), maxParallelImagePulls: s.maxParallelImagePulls, limits };
 }
 
 interface SecretState { generation: number; variant: string; exists: boolean }
@@ -122,7 +133,7 @@ export class ScenarioModel {
   }
 
   kubelet(): KubeletModel {
-    return kubeletModel(this.version, this.settings, this.r.registryHost(), this.limits);
+    return kubeletModel(this.version, this.settings, this.r.registryHost(), this.limits, this.r.key());
   }
 
   /** The configuration's own prediction (refused or not applicable), or undefined when the kubelet starts with it. */
@@ -203,6 +214,7 @@ export class ScenarioModel {
       node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, record: cs.record, intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
       pod: { namespace: this.r.namespace(pod.namespace), image: ref, pullPolicy: pod.pullPolicy, secrets, missingSecrets: missing.length ? missing : undefined, serviceAccount },
       provider: this.providerFor(pod, pod.image),
+      nodeCredentials: this.settings.nodeWideCredentials && img.repository === 'nodewide' && !img.reference ? { matchesImage: true, accepted: true } : undefined,
       registry: { up: this.registryUp, anonymousReadable: img.repository === 'public', hasImage: !img.notInRegistry },
       sts: { up: this.stsUp },
     };
@@ -233,8 +245,11 @@ export class ScenarioModel {
     // PullManager.initialize (A7): an intent whose image is present becomes a credential-less record.
     for (const sym of this.intents) {
       if (!this.present.has(sym)) continue;
+      // RecordImagePulled(image, imageRef, nil): an entry for the name with no credentials.
       const cs = this.contentState(sym);
-      if (cs.record.kind !== 'present') cs.record = { kind: 'present', credentialMapping: {} };
+      const name = this.recordName(sym);
+      const mapping = cs.record.kind === 'present' ? cs.record.credentialMapping : {};
+      cs.record = { kind: 'present', credentialMapping: { ...mapping, [name]: mapping[name] ?? {} } };
     }
     for (const sym of [...this.intents]) if (this.present.has(sym)) this.intents.delete(sym);
     this.edited = false;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Prediction } from '../oracle/types.ts';
 import { UsageError } from '../errors.ts';
-import { ScenarioModel, isBarrier, planResolver } from './model.ts';
+import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
 import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
 
 export interface SetupPrediction {
@@ -62,7 +62,8 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
   const model = new ScenarioModel(spec, kubelet, planResolver(key));
   const barriers: Step[] = (spec.setup ?? []).filter(isBarrier);
   const exclusive = !!spec.exclusive;
-  const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive });
+  const own = settingsPerScenario(spec.kubelet) || barriers.some((b) => 'kubelet' in b && settingsPerScenario(b.kubelet));
+  const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own ? { scenario: id } : {}) });
   const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive };
   const setup: SetupPrediction[] = [];
   const refusal = model.configuration();

@@ -102,6 +102,8 @@ async function runCheck(suite: CheckSuite, s: CheckScenario, index: number, env:
     measure(): void { /* check suites report no measurements here */ },
     unique(base: string): string { return `${base}-${slug}-${env.run.id}`; },
   };
+  // Check suites run one scenario at a time: requests are tagged with the scenario's name.
+  env.registry.log.setScenario(s.name);
   let timer: NodeJS.Timeout | undefined;
   const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new HarnessError(`check timed out after ${(s.timeoutMs ?? 300_000) / 1000}s`)), s.timeoutMs ?? 300_000);

@@ -7,6 +7,7 @@
 import { HarnessError } from '../errors.ts';
 import type { ScenarioResult, WindowResult } from '../report/types.ts';
 import { log } from '../util/log.ts';
+import { registerSecret } from '../util/secrets.ts';
 import { kubeletModel } from './model.ts';
 import { ScenarioRun, SetupFailed, type ExecEnv } from './execute.ts';
 import type { PlannedScenario } from './plan.ts';
@@ -106,7 +107,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   o.progress.windowStarted(w, worker.name);
   const exec: ExecEnv = { ...env, worker };
   const runs = scenarios.map((s) => new ScenarioRun(s, o.attempt, exec));
-  const toModel = (settings: KubeletSettingsSpec) => kubeletModel(w.kubelet, settings, o.registryHost);
+  const toModel = (settings: KubeletSettingsSpec) => kubeletModel(w.kubelet, settings, o.registryHost, undefined, runs.length === 1 ? runs[0]?.key : undefined);
   const parallel = w.exclusive ? 1 : o.parallel;
   const timeoutOf = (r: ScenarioRun): number => r.planned.spec.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS;
   const alive = (): ScenarioRun[] => runs.filter((r) => !r.result);
@@ -123,7 +124,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     const key = JSON.stringify(settings);
     if (worker.current === key && why.startsWith('window')) return true;
     try {
-      await worker.apply(toModel(settings), key, why, o.signal);
+      await worker.apply(toModel(settings), key, why, o.signal, { nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined });
       return true;
     } catch (err) {
       if (!(err instanceof KubeletRefusedError)) throw err;
@@ -197,6 +198,20 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   return { results, window };
 }
 
+const nodeWideUsers = new WeakMap<object, { username: string; password: string }>();
+
+/** The kubelet's docker config with node-wide credentials for the harness registry's nodewide/ path only. */
+export function nodeWideDockerConfig(registry: ExecEnv['registry']): string {
+  let cred = nodeWideUsers.get(registry);
+  if (!cred) {
+    cred = registry.tokens.addUser('node-wide', { repositories: ['nodewide/*'], origin: 'static' });
+    nodeWideUsers.set(registry, cred);
+  }
+  const auth = Buffer.from(`${cred.username}:${cred.password}`).toString('base64');
+  registerSecret(auth);
+  return JSON.stringify({ auths: { [`${registry.host}/nodewide`]: { auth } } });
+}
+
 export function describeSettings(s: KubeletSettingsSpec): string {
   const parts: string[] = [];
   if (s.ensureSecretPulledImages !== undefined) parts.push(`KubeletEnsureSecretPulledImages=${s.ensureSecretPulledImages}`);
@@ -205,6 +220,7 @@ export function describeSettings(s: KubeletSettingsSpec): string {
   if (s.policy) parts.push(`policy ${s.policy}`);
   if (s.allowlist?.length) parts.push(`allowlist ${s.allowlist.join(', ')}`);
   if (s.maxParallelImagePulls !== undefined) parts.push(`maxParallelImagePulls ${s.maxParallelImagePulls}`);
+  if (s.nodeWideCredentials) parts.push('node-wide credentials for nodewide/');
   if (s.provider) parts.push(`provider ${s.provider.serviceAccount ? `service-account (${s.provider.serviceAccount.cacheType ?? 'no cacheType'})` : 'static'}`);
   return parts.join(', ') || 'defaults';
 }

@@ -14,7 +14,9 @@ export type RepositoryKind =
   /** allowlisted/<scenario>/...: private, under a prefix an allowlist can name */
   | 'allowlisted'
   /** provider/<scenario>/...: private, readable with the credentials the credential provider obtains */
-  | 'provider';
+  | 'provider'
+  /** nodewide/<scenario>/...: private, readable with the node-wide credentials of the kubelet's docker config (when the window sets them) */
+  | 'nodewide';
 
 export interface ImageSpec {
   repository: RepositoryKind;
@@ -91,6 +93,8 @@ export interface KubeletSettingsSpec {
   allowlist?: string[];
   maxParallelImagePulls?: number;
   provider?: ProviderSpec;
+  /** Node-wide credentials in /var/lib/kubelet/config.json, scoped to the harness registry's nodewide/ path. */
+  nodeWideCredentials?: boolean;
 }
 
 export interface PodSpec {
@@ -162,7 +166,7 @@ export interface SuiteDefinition {
 }
 
 /** A matrix: every combination of the axes' values, built into a scenario (or skipped: undefined). */
-export function expandAxes<A extends Record<string, readonly string[]>>(axes: A, build: (combo: { [K in keyof A]: A[K][number] }) => ScenarioSpec | undefined): ScenarioSpec[] {
+export function expandAxes<const A extends Record<string, readonly string[]>>(axes: A, build: (combo: { [K in keyof A]: A[K][number] }) => ScenarioSpec | undefined): ScenarioSpec[] {
   let combos: Record<string, string>[] = [{}];
   for (const [axis, values] of Object.entries(axes)) {
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [axis]: v })));

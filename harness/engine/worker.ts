@@ -11,6 +11,8 @@ import type { KubeletModel } from '../oracle/types.ts';
 import { redact } from '../util/secrets.ts';
 
 export const KUBELET_DEFAULTS_FILE = '/etc/default/kubelet';
+/** The kubelet's own docker config: node-wide credentials (kubelet-features.md A5). */
+export const KUBELET_DOCKER_CONFIG = '/var/lib/kubelet/config.json';
 
 export class KubeletRefusedError extends HarnessError {
   /** The kubelet's own message. */
@@ -105,8 +107,11 @@ export class Worker {
   }
 
   /** Writes the desired configuration and restarts the kubelet; throws KubeletRefusedError when it will not start. */
-  async apply(m: KubeletModel, key: string, why: string, signal?: AbortSignal, extraArgs: string[] = []): Promise<Restart> {
+  async apply(m: KubeletModel, key: string, why: string, signal?: AbortSignal, o: { extraArgs?: string[]; nodeDockerConfig?: string } = {}): Promise<Restart> {
+    const extraArgs = o.extraArgs ?? [];
     await this.node.writeFile(KUBELET_CONFIG, renderKubeletConfig(this.baseConfig, m), '0644');
+    if (o.nodeDockerConfig) await this.node.writeFile(KUBELET_DOCKER_CONFIG, o.nodeDockerConfig, '0600');
+    else await this.node.exec(['rm', '-f', KUBELET_DOCKER_CONFIG]);
     const base = /^KUBELET_EXTRA_ARGS=(.*)$/m.exec(this.baseDefaults)?.[1] ?? '';
     await this.node.writeFile(KUBELET_DEFAULTS_FILE, `KUBELET_EXTRA_ARGS=${[base, ...extraArgs].filter(Boolean).join(' ')}\n`, '0644');
     this.current = undefined;

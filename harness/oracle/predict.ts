@@ -29,6 +29,7 @@ function rule(rules: Rules, id: string, section: string, text: string): void {
 type Credential =
   | { kind: 'secret'; coordinates: SecretCoordinates; accepted: boolean }
   | { kind: 'provider-static'; accepted: boolean }
+  | { kind: 'node-config'; accepted: boolean }
   | { kind: 'provider-service-account'; serviceAccount: ServiceAccountCoordinates; accepted: boolean; recordable: boolean };
 
 interface PodCredentials {
@@ -169,6 +170,10 @@ function resolveCredentials(input: OracleInput, facts: MinorFacts, rules: Rules)
   if (input.pod.missingSecrets?.length) {
     rule(rules, 'A3.missing-secret', 'A3', `pull secret(s) ${input.pod.missingSecrets.join(', ')} do not exist; the kubelet goes on without them`);
   }
+  if (input.nodeCredentials?.matchesImage) {
+    rule(rules, 'A5.node-config', 'A5', 'the kubelet\'s own docker config has credentials for the image: node-wide credentials, tried after the pod\'s secrets');
+    out.credentials.push({ kind: 'node-config', accepted: input.nodeCredentials.accepted });
+  }
   const p = input.provider;
   if (!p || !p.matchesImage) return out;
   if (!p.serviceAccountMode) {
@@ -246,14 +251,14 @@ function pull(input: OracleInput, creds: PodCredentials, espOn: boolean, present
   const event: ExpectedEvent = { reason: 'Pulled', contains: 'Successfully pulled image' };
   const pulledWith: Prediction['pulledWith'] = success === 'anonymous' ? { kind: 'anonymous' }
     : success.kind === 'secret' ? { kind: 'secret', coordinates: success.coordinates }
-      : success.kind === 'provider-static' ? { kind: 'provider-static' } : { kind: 'provider-service-account', serviceAccount: success.serviceAccount };
+      : success.kind === 'provider-static' ? { kind: 'provider-static' } : success.kind === 'node-config' ? { kind: 'node-config' } : { kind: 'provider-service-account', serviceAccount: success.serviceAccount };
   if (!espOn) {
     rule(rules, 'A7.gate-off-no-records', 'A7', 'with the gate off no records are written');
     return { outcome, registryContact: true, pulledWith, stsExchanges, event, record: { kind: 'unchanged' } };
   }
   const existing = input.node.record.kind === 'present' ? input.node.record.credentialMapping[name] : undefined;
   let entry: CredentialEntry;
-  if (success === 'anonymous' || success.kind === 'provider-static' || (success.kind === 'provider-service-account' && !success.recordable)) {
+  if (success === 'anonymous' || success.kind === 'provider-static' || success.kind === 'node-config' || (success.kind === 'provider-service-account' && !success.recordable)) {
     if (success !== 'anonymous' && success.kind === 'provider-service-account') {
       rule(rules, 'B6.sa-not-recorded', 'B6, A5', `the ${input.kubelet.version} kubelet does not record service-account coordinates (PR #132771 came in 1.34): the credentials count as node-wide`);
     }

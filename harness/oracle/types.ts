@@ -117,6 +117,8 @@ export interface OracleInput {
   node: NodeImageState;
   pod: PodModel;
   provider?: ProviderModel;
+  /** Node-wide credentials in the kubelet's own docker config (/var/lib/kubelet/config.json). */
+  nodeCredentials?: { matchesImage: boolean; accepted: boolean };
   registry: {
     up: boolean;
     /** The repository is readable without credentials (public/*, the node mirror). */
@@ -186,7 +188,7 @@ export interface Prediction {
   /** Whether the registry sees a manifest request for the image (a verification or pull). */
   registryContact: boolean;
   /** Which identity the accepted registry request uses: anonymous, a secret's coordinates, the provider. */
-  pulledWith?: { kind: 'secret'; coordinates: SecretCoordinates } | { kind: 'anonymous' } | { kind: 'provider-static' } | { kind: 'provider-service-account'; serviceAccount: ServiceAccountCoordinates };
+  pulledWith?: { kind: 'secret'; coordinates: SecretCoordinates } | { kind: 'anonymous' } | { kind: 'provider-static' } | { kind: 'node-config' } | { kind: 'provider-service-account'; serviceAccount: ServiceAccountCoordinates };
   /** STS exchanges this pod start causes (0 when the plugin is not run or answers from its cache). */
   stsExchanges?: number;
   /** The kubelet event that shows the decision. */

@@ -81,6 +81,23 @@ function subjectFromExchangeForm(body: Buffer): string | undefined {
   }
 }
 
+/** The first repository named in a token request's scope (query string or POST form). */
+export function scopeRepository(path: string, body?: Buffer): string | undefined {
+  const scopes: string[] = [];
+  const q = path.indexOf('?');
+  if (q >= 0) scopes.push(...new URLSearchParams(path.slice(q + 1)).getAll('scope'));
+  if (body?.length) {
+    try {
+      scopes.push(...new URLSearchParams(body.toString('utf8')).getAll('scope'));
+    } catch { /* not a form */ }
+  }
+  for (const s of scopes.flatMap((x) => x.split(' '))) {
+    const m = /^repository:(.+):[^:]+$/.exec(s);
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
 export class FaultProxy {
   private server?: https.Server;
   private readonly sockets = new Set<Socket>();
@@ -204,6 +221,12 @@ export class FaultProxy {
     }
     if (identity === 'anonymous' && this.opts.target === 'sts' && req.method === 'POST') {
       identity = subjectFromExchangeForm(body) ?? 'anonymous';
+    }
+    if (this.opts.target === 'token') {
+      // The repository a token is asked for (scope=repository:<name>:pull), so token requests can be
+      // attributed to the scenario that owns the repository.
+      const repository = scopeRepository(path, req.method === 'POST' ? body : undefined);
+      if (repository) cls.repository = repository;
     }
     const finish = (status: number, fault?: string): void => {
       this.opts.log.add({

@@ -87,6 +87,8 @@ export function parseScopes(scopes: string[]): AccessEntry[] {
 export class TokenService {
   private readonly users = new Map<string, UserState>();
   private readonly publicRepositories: string[] = [];
+  /** Exceptions to the public patterns: need credentials although a public pattern matches (private images under a mirror prefix). */
+  private readonly privateRepositories: string[] = [];
   private readonly http: HttpsService;
   readonly decisions: TokenDecision[] = [];
 
@@ -120,6 +122,11 @@ export class TokenService {
   /** Repositories anyone may pull without credentials (the system images of the node mirror). */
   addPublicRepositories(...patterns: string[]): void {
     this.publicRepositories.push(...patterns);
+  }
+
+  /** Repositories that need credentials even where a public pattern (mirror/*) matches them. */
+  addPrivateRepositories(...patterns: string[]): void {
+    this.privateRepositories.push(...patterns);
   }
 
   addUser(username: string, spec: UserSpec): Credential {
@@ -186,7 +193,7 @@ export class TokenService {
       if (state && state.repositories.some((p) => repositoryMatches(p, r.name))) {
         allowed = r.actions.filter((a) => state.actions.includes('*') || state.actions.includes(a as Action));
       }
-      if (r.actions.includes('pull') && !allowed.includes('pull') && this.publicRepositories.some((p) => repositoryMatches(p, r.name))) {
+      if (r.actions.includes('pull') && !allowed.includes('pull') && this.publicRepositories.some((p) => repositoryMatches(p, r.name)) && !this.privateRepositories.some((p) => repositoryMatches(p, r.name))) {
         allowed.push('pull');
       }
       if (allowed.length > 0) granted.push({ type: 'repository', name: r.name, actions: allowed });
