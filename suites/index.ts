@@ -7,6 +7,8 @@ import { loophole } from './loophole.ts';
 import { ensureSecretPulled } from './ensure-secret-pulled.ts';
 import { preloadedAndAllowlisted } from './preloaded-and-allowlisted.ts';
 import { kubeletRestarts } from './kubelet-restarts.ts';
+import { serviceAccountTokens } from './service-account-tokens.ts';
+import { registryFaults } from './registry-faults.ts';
 
 export const suites: Record<string, AnySuite> = {
   [smoke.name]: smoke,
@@ -14,6 +16,8 @@ export const suites: Record<string, AnySuite> = {
   [ensureSecretPulled.name]: ensureSecretPulled,
   [preloadedAndAllowlisted.name]: preloadedAndAllowlisted,
   [kubeletRestarts.name]: kubeletRestarts,
+  [serviceAccountTokens.name]: serviceAccountTokens,
+  [registryFaults.name]: registryFaults,
   [registrySuite.name]: registrySuite,
 };
 

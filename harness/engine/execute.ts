@@ -23,6 +23,9 @@ import { judge } from './judge.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { ImageSpec, PodSpec, Step } from './spec.ts';
 import type { Worker } from './worker.ts';
+import type { StsStack } from '../identity/stack.ts';
+import type { KindNode } from '../node/kind-node.ts';
+import type { FaultProxy } from '../proxy/fault-proxy.ts';
 import { testHooks } from '../util/test-hooks.ts';
 
 export const ELSEWHERE_REGISTRY = 'somerepo.example.com';
@@ -33,6 +36,10 @@ export interface ExecEnv {
   registry: RegistryStack;
   kube: Kube;
   worker: Worker;
+  /** The cluster's STS (service-account credential providers), when the run needs one. */
+  sts?: StsStack;
+  /** The control plane node (for cluster-wide objects such as the audience RBAC). */
+  controlPlane?: KindNode;
 }
 
 function abortable(signal: AbortSignal | undefined, ms: number): Promise<void> {
@@ -68,6 +75,7 @@ export class ScenarioRun {
   private readonly setupChecks: SetupCheck[] = [];
   private readonly attribution: Attribution = { repositories: new Set(), users: new Set(), serviceAccounts: new Set() };
   private podSeq = 0;
+  private readonly faulted = new Set<FaultProxy>();
   readonly startedAt = new Date();
   private phaseIndex = 0;
   private readonly phases: Step[][];
@@ -178,6 +186,7 @@ export class ScenarioRun {
     for (const ns of w.namespaces ?? ['a', 'b']) {
       checkAborted(signal);
       await this.env.kube.ensureNamespace(this.namespaceOf(ns), { 'io.pullproof.scenario': this.key });
+      this.attribution.serviceAccounts.add(`${this.namespaceOf(ns)}/default`);
     }
     for (const [sym, s] of Object.entries(w.secrets ?? {})) {
       if (s.missing) continue;
@@ -187,6 +196,8 @@ export class ScenarioRun {
       const ns = this.namespaceOf(sa.namespace);
       this.saUids.set(sym, await this.env.kube.createServiceAccount(ns, sym, sa.annotations ?? {}));
       this.attribution.serviceAccounts.add(`${ns}/${sym}`);
+      // The STS grants by name (a recreated service account is granted again; the kubelet's record, by uid, is what changes).
+      if (sa.stsPulls?.length) this.env.sts?.policy.allow({ namespace: ns, serviceAccount: sym, repositories: sa.stsPulls.map((i) => this.registryPath(i)) });
     }
   }
 
@@ -230,7 +241,9 @@ export class ScenarioRun {
       const ok = observation.outcome === prediction.outcome;
       this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${step.pod.image} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok });
       if (!ok) {
-        this.failure = { status: observation.outcome === 'no-outcome' ? 'error' : 'failed', message: `setup step ${idx + 1}: expected the pod to end ${prediction.outcome}; observed ${observation.outcome}: ${observation.summary}` };
+        const broken = observation.requests.find((r) => r.fault?.startsWith('upstream error'));
+        const harnessFault = observation.outcome === 'no-outcome' || broken !== undefined;
+        this.failure = { status: harnessFault ? 'error' : 'failed', message: `setup step ${idx + 1}: expected the pod to end ${prediction.outcome}; observed ${observation.outcome}: ${observation.summary}${broken ? ` (the harness's ${broken.target} failed behind its proxy: ${broken.fault})` : ''}` };
         throw new SetupFailed(this.failure.message);
       }
       this.model.applyPod(step.pod, prediction);
@@ -281,6 +294,16 @@ export class ScenarioRun {
     } else if ('waitSeconds' in step) {
       await abortable(signal, step.waitSeconds * 1000);
       this.model.applyStep(step);
+    } else if ('fault' in step) {
+      const f = step.fault;
+      const proxy = f.target === 'registry' ? this.env.registry.proxy : f.target === 'token' ? this.env.registry.tokenProxy : this.env.sts?.proxy;
+      if (!proxy) throw new HarnessError(`scenario ${this.planned.id}: a fault at the STS needs a run with a service-account credential provider`);
+      if (f.outage === true) await proxy.outage();
+      else if (f.outage === false) await proxy.restore();
+      if (f.latencyMs !== undefined) proxy.setLatency(f.latencyMs);
+      if (f.failNext) proxy.failNext(f.failNext);
+      this.faulted.add(proxy);
+      this.model.applyStep(step);
     } else {
       throw new HarnessError(`barrier step ${JSON.stringify(step)} reached a scenario; the window performs barriers`);
     }
@@ -298,7 +321,7 @@ export class ScenarioRun {
   }
 
   /** Creates a pod on the worker, observes it blind, deletes it. */
-  private async runPod(pod: PodSpec, name: string, signal?: AbortSignal): Promise<{ observation: Observation }> {
+  private async runPod(pod: PodSpec, name: string, signal?: AbortSignal, recover?: { withinSeconds: number }): Promise<{ observation: Observation }> {
     const kube = this.env.kube;
     const namespace = this.namespaceOf(pod.namespace);
     const image = this.model.reference(pod.image);
@@ -318,6 +341,13 @@ export class ScenarioRun {
         ...c, phase: d.phase, container: d.container, events, requests, record,
         timings: { createdAt: (d.createdAt ?? new Date()).toISOString(), decidedAt: d.decidedAt?.toISOString(), seconds: (performance.now() - t0) / 1000 },
       };
+      if (recover) {
+        // The faults end; the same pod must start within the kubelet's image pull back-off plus a margin.
+        const lifted = performance.now();
+        await this.liftFaults();
+        const again = await watchDecision(kube, namespace, name, { signal, timeoutMs: recover.withinSeconds * 1000, runningOnly: true });
+        observation.recovery = { ran: again.container.state === 'running', seconds: (performance.now() - lifted) / 1000, state: `${again.container.state}${again.container.reason ? ` ${again.container.reason}` : ''}` };
+      }
       return { observation };
     } finally {
       await kube.deletePod(namespace, name).catch(() => undefined);
@@ -337,7 +367,7 @@ export class ScenarioRun {
       throw new HarnessError(`the oracle predicted ${this.planned.prediction.outcome} at plan time and ${prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
     }
     const before = this.entryBefore(spec.act.image);
-    const { observation } = await this.runPod(spec.act, 'act', signal);
+    const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover);
     this.finish(prediction, observation, before);
   }
 
@@ -349,7 +379,7 @@ export class ScenarioRun {
 
   private finish(prediction: Prediction, observation: Observation, before: CredentialEntry | undefined): void {
     const espOn = !!factsOf(this.planned.kubelet)?.ensureSecretPulledImages && gateOn(this.planned.kubelet, ENSURE_SECRET_PULLED_IMAGES, this.model.kubelet().gates);
-    const v = judge({ prediction, observation, entryBefore: before, checkRecord: espOn && prediction.outcome !== 'config-refused' });
+    const v = judge({ prediction, observation, entryBefore: before, checkRecord: espOn && prediction.outcome !== 'config-refused' && !this.planned.spec.recover, recover: this.planned.spec.recover });
     const override = testHooks.overrideVerdict?.(this.planned.name);
     if (override) {
       v.status = override.status;
@@ -376,8 +406,20 @@ export class ScenarioRun {
     };
   }
 
+  /** Lifts every fault this scenario injected (outage over, no latency, no failures queued). */
+  async liftFaults(): Promise<void> {
+    for (const p of this.faulted) {
+      p.resetFaults();
+      if (p.isDown) await p.restore();
+    }
+    this.faulted.clear();
+    this.model.registryUp = true;
+    this.model.stsUp = true;
+  }
+
   /** Deletes the scenario's namespaces (without waiting) and revokes its users. */
   async dispose(): Promise<void> {
+    await this.liftFaults().catch(() => undefined);
     for (const ns of this.planned.spec.world.namespaces ?? ['a', 'b']) await this.env.kube.deleteNamespace(this.namespaceOf(ns)).catch(() => undefined);
     for (const u of this.users.values()) {
       try {

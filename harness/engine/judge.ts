@@ -54,6 +54,8 @@ export interface JudgeInput {
   entryBefore?: CredentialEntry;
   /** Whether the record should be checked (the kubelet writes records: gate on). */
   checkRecord: boolean;
+  /** The pod must start within this long once the faults are lifted. */
+  recover?: { withinSeconds: number };
 }
 
 export function judge(j: JudgeInput): Verdict {
@@ -70,6 +72,8 @@ export function judge(j: JudgeInput): Verdict {
     return { status: 'failed', problems: [`expected ${describeOutcome(p)}; observed the kubelet refusing its configuration: ${o.kubeletRefused ?? ''}`], notes };
   }
   if (o.outcome === 'no-outcome') return { status: 'error', problems: [`no outcome within the time limit: ${o.summary}`], notes };
+  const broken = o.requests.find((r) => r.fault?.startsWith('upstream error'));
+  if (broken) return { status: 'error', problems: [`the harness's own ${broken.target === 'token' ? 'token service' : broken.target} failed behind its proxy (${broken.fault}); the observation says nothing about the kubelet`], notes };
 
   const specOk = outcomeMatches(p, o);
   const bug = p.knownBug;
@@ -102,6 +106,11 @@ export function judge(j: JudgeInput): Verdict {
       const got = o.record?.entry;
       if (canonicalEntry(want) !== canonicalEntry(got)) problems.push(`expected the record for ${o.record?.name ?? 'the image'} to hold ${describeEntry(want)}; observed ${describeEntry(got)}`);
     }
+  }
+  if (j.recover) {
+    const rec = o.recovery;
+    if (!rec?.ran) problems.push(`expected the pod to start within ${j.recover.withinSeconds}s after the faults were lifted; observed ${rec ? `${rec.state} after ${rec.seconds.toFixed(1)}s` : 'no recovery watch'}`);
+    else notes.push(`started ${rec.seconds.toFixed(1)}s after the faults were lifted`);
   }
   if (p.uncertain?.length) notes.push(`relies on facts the specification marks uncertain: ${p.uncertain.join('; ')}`);
   return { status: problems.length ? 'failed' : 'passed', problems, notes };

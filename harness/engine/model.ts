@@ -204,7 +204,10 @@ export class ScenarioModel {
       });
     }
     let serviceAccount: PodModel['serviceAccount'];
-    if (pod.serviceAccount) {
+    if (!pod.serviceAccount && this.settings.provider?.serviceAccount) {
+      // Every pod runs as a service account: without one named, the namespace's "default" (no annotations).
+      serviceAccount = { uid: `uid(default sa of ${pod.namespace})`, namespace: this.r.namespace(pod.namespace), name: 'default', annotations: {} };
+    } else if (pod.serviceAccount) {
       const sa = this.spec.world.serviceAccounts?.[pod.serviceAccount];
       if (!sa) throw new Error(`scenario ${this.spec.id}: no service account "${pod.serviceAccount}"`);
       serviceAccount = { uid: this.r.serviceAccountUid(pod.serviceAccount, this.serviceAccounts.get(pod.serviceAccount) ?? 1), namespace: this.r.namespace(sa.namespace), name: this.r.serviceAccountName(pod.serviceAccount), annotations: sa.annotations };
@@ -304,6 +307,13 @@ export class ScenarioModel {
       this.present.delete(step.removeImage);
     } else if ('waitSeconds' in step) {
       this.clock += step.waitSeconds;
+    } else if ('fault' in step) {
+      const f = step.fault;
+      if (f.outage !== undefined) {
+        // The token service being down fails a pull like the registry being down: containerd cannot get a token.
+        if (f.target === 'registry' || f.target === 'token') this.registryUp = !f.outage;
+        else this.stsUp = !f.outage;
+      }
     }
   }
 

@@ -36,14 +36,15 @@ export function containerOf(pod: V1Pod): PodDecision {
 }
 
 /** Watches a pod until decided (or timeout/abort) and returns the last state seen. */
-export async function watchDecision(kube: Kube, namespace: string, name: string, o: { signal?: AbortSignal; timeoutMs: number }): Promise<PodDecision> {
+export async function watchDecision(kube: Kube, namespace: string, name: string, o: { signal?: AbortSignal; timeoutMs: number; runningOnly?: boolean }): Promise<PodDecision> {
   let last: PodDecision = { decided: false, container: { state: 'none' } };
   let createdAt: Date | undefined;
   await kube.watchPod(namespace, name, (pod, at) => {
     createdAt ??= at;
     last = { ...containerOf(pod), createdAt };
-    if (last.decided) last.decidedAt = at;
-    return last.decided;
+    const done = o.runningOnly ? last.container.state === 'running' : last.decided;
+    if (done) last.decidedAt = at;
+    return done;
   }, o);
   return last;
 }
@@ -88,7 +89,7 @@ export function attributedRequests(log: RequestLog, a: Attribution, since: numbe
     (r.target === 'registry' && r.repository !== undefined && a.repositories.has(r.repository))
     || (r.target === 'token' && (a.users.has(r.identity) || (r.repository !== undefined && a.repositories.has(r.repository))))
     || (r.target === 'sts' && a.serviceAccounts.has(r.identity));
-  return log.query({ since }).filter(mine).map((r) => ({ target: r.target, kind: r.kind, method: r.method, status: r.status, identity: r.identity, at: r.at, ...(r.fault ? { fault: r.fault } : {}) }));
+  return log.query({ since }).filter(mine).map((r) => ({ target: r.target, kind: r.kind, method: r.method, status: r.status, identity: r.identity, ...(r.auth ? { auth: r.auth } : {}), at: r.at, ...(r.fault ? { fault: r.fault } : {}) }));
 }
 
 /** Reads the outcome off a decided pod and its requests, blind to the expectation. */
@@ -108,17 +109,20 @@ export function classify(d: PodDecision, requests: ObservedRequest[], events: Ob
   const reason = d.container.reason ?? '';
   if (reason === 'ErrImageNeverPull') return { outcome: 'never-pull', summary: `ErrImageNeverPull: ${(d.container.message ?? '').slice(0, 200)}` };
   if (PULL_FAILED.includes(reason)) {
-    const refused = requests.filter((r) => (r.target === 'registry' || r.target === 'token') && (r.status === 401 || r.status === 403));
+    // A 401 to a request without credentials is the registry's challenge (the token dance), not a refusal
+    // of anyone; a refusal is a 401/403 to a request that carried credentials or a token, or the token
+    // service refusing credentials.
+    const refused = requests.filter((r) => (r.status === 401 || r.status === 403) && (r.target === 'token' || (r.target === 'registry' && r.auth !== 'none')));
     const notFound = manifests.filter((r) => r.status === 404);
-    const failedEvent = events.find((e) => e.reason === 'Failed')?.message ?? d.container.message ?? '';
+    const failedEvent = events.find((e) => e.reason === 'Failed' && /Failed to pull/.test(e.message))?.message ?? d.container.message ?? '';
+    if (/connection refused|dial tcp|no route to host|i\/o timeout|connection reset|no such host|\b50[234]\b|Service Unavailable/i.test(failedEvent)) {
+      return { outcome: 'pull-fails', cause: 'unreachable', summary: `${reason}: registry or token service unreachable (${failedEvent.slice(0, 200)})` };
+    }
     if (refused.length) {
       const r = refused[refused.length - 1] as ObservedRequest;
       return { outcome: 'pull-fails', cause: 'denied', summary: `${reason}: the ${r.target === 'token' ? 'token service' : 'registry'} answered ${r.status} to ${r.identity} (${r.method} ${r.kind}; ${refused.length} refusals)` };
     }
     if (notFound.length) return { outcome: 'pull-fails', cause: 'not-found', summary: `${reason}: the registry answered 404 for the manifest` };
-    if (/connection refused|dial tcp|no route to host|i\/o timeout|connection reset|EOF/i.test(failedEvent) && registry.length === 0) {
-      return { outcome: 'pull-fails', cause: 'unreachable', summary: `${reason}: registry unreachable (${failedEvent.slice(0, 160)})` };
-    }
     return { outcome: 'pull-fails', cause: 'unknown', summary: `${reason}: ${failedEvent.slice(0, 200)}` };
   }
   return { outcome: 'unexpected', summary: `${d.container.state} ${reason}: ${(d.container.message ?? '').slice(0, 200)}` };

@@ -62,8 +62,12 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
   const model = new ScenarioModel(spec, kubelet, planResolver(key));
   const barriers: Step[] = (spec.setup ?? []).filter(isBarrier);
   const exclusive = !!spec.exclusive;
+  if (!exclusive && (spec.setup ?? []).some((st) => 'fault' in st)) {
+    throw new Error(`suite ${suite.name}, scenario ${spec.id}: fault steps act on the shared registry, token service or STS; mark the scenario exclusive`);
+  }
   const own = settingsPerScenario(spec.kubelet) || barriers.some((b) => 'kubelet' in b && settingsPerScenario(b.kubelet));
-  const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own ? { scenario: id } : {}) });
+  // An exclusive scenario owns its window: its faults must not meet another scenario's steps.
+  const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own || exclusive ? { scenario: id } : {}) });
   const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive };
   const setup: SetupPrediction[] = [];
   const refusal = model.configuration();

@@ -11,6 +11,7 @@ import { phase } from '../util/log.ts';
 import { DEFAULT_CONTROL_PLANE, compareVersions, minorOf, skewProblem } from '../oracle/versions.ts';
 import type { Check, ClusterInfo } from '../report/types.ts';
 import { Worker } from './worker.ts';
+import { prepareProviders, type ClusterProviders } from './providers.ts';
 
 export interface ClusterLayout {
   /** Node image version: the control plane and workers of that version. */
@@ -41,6 +42,8 @@ export interface ProvisionedCluster {
   layout: ClusterLayout;
   /** Workers per kubelet version. */
   workers: Map<string, Worker[]>;
+  /** The STS and the installed reference plugin, when a window configures a credential provider. */
+  providers?: ClusterProviders;
 }
 
 export interface Environment {
@@ -53,6 +56,8 @@ export interface ProvisionOptions {
   kubelets: string[];
   workersPerKubelet: number;
   needsCluster: boolean;
+  /** Start the STS and install the reference plugin (some window configures a credential provider). */
+  needsProviders?: boolean;
   registryImage?: string;
   /** Called as soon as each part exists, so an interrupted run still reports and cleans it. */
   onRegistry?: (r: RegistryStack) => void;
@@ -76,7 +81,10 @@ export async function provision(ctx: RunContext, o: ProvisionOptions): Promise<E
       const w = await Worker.attach(node, version);
       byVersion.set(version, [...(byVersion.get(version) ?? []), w]);
     }
-    const pc = { cluster, layout, workers: byVersion };
+    const pc: ProvisionedCluster = { cluster, layout, workers: byVersion };
+    if (o.needsProviders) {
+      pc.providers = await phase(`credential provider: STS and reference plugin on ${cluster.name}`, () => prepareProviders(ctx, registry, cluster, [...byVersion.values()].flat()));
+    }
     env.clusters.push(pc);
     o.onCluster?.(pc);
     await phase('check the node mirror', async () => {

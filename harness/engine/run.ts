@@ -21,6 +21,7 @@ import { RunProgress } from './progress.ts';
 import { clusterInfo, provision, type Environment } from './provision.ts';
 import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './schedule.ts';
 import type { Worker } from './worker.ts';
+import { needsProviders } from './providers.ts';
 
 export { isCheckSuite, planSuites, type AnySuite };
 
@@ -130,9 +131,9 @@ async function executeWindows(windows: Window[], workers: Worker[], env: Environ
   let exclusiveRunning = false;
   let running = 0;
   const registryHost = env.registry.host;
-  const kube = env.clusters.find((c) => [...c.workers.values()].flat().includes(workers[0] as Worker))?.cluster.kube;
-  if (!kube) throw new HarnessError('no cluster for these workers');
-  const execEnv = { runId: '', registry: env.registry, kube };
+  const pc = env.clusters.find((c) => [...c.workers.values()].flat().includes(workers[0] as Worker));
+  if (!pc) throw new HarnessError('no cluster for these workers');
+  const execEnv = { runId: '', registry: env.registry, kube: pc.cluster.kube, sts: pc.providers?.sts, controlPlane: pc.cluster.controlPlane };
   const runOne = async (w: Window, worker: Worker): Promise<void> => {
     let pending: readonly PlannedScenario[] = w.scenarios;
     for (let attempt = 1; attempt <= 1 + o.retries && pending.length && !signal.aborted; attempt++) {
@@ -226,7 +227,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     dockerVersion = await dockerServerVersion().catch(() => undefined);
     if (controller.signal.aborted) throw new HarnessError(String(controller.signal.reason));
     env = await provision(ctx, {
-      kubelets: o.kubelets, workersPerKubelet: o.workersPerKubelet, needsCluster, registryImage: o.registryImage,
+      kubelets: o.kubelets, workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
       onRegistry: (r) => { partial.registry = r; }, onCluster: (c) => { partial.clusters.push(c); },
     });
     checks.push(...env.checks);

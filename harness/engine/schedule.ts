@@ -15,6 +15,7 @@ import type { KubeletSettingsSpec, Step } from './spec.ts';
 import { KubeletRefusedError, type Worker } from './worker.ts';
 import { nodeMetrics, metricDeltas } from './metrics.ts';
 import { collectBundle } from './bundle.ts';
+import { configureProvider } from './providers.ts';
 
 export interface Window {
   index: number;
@@ -118,13 +119,26 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     else if (err instanceof SetupFailed) r.failed(r.failure?.status ?? 'failed', message);
     else r.failed('error', message);
   };
-  const metricsBefore = await nodeMetrics(worker).catch(() => undefined);
+  // Counters restart with the kubelet: sum the changes of each stretch between restarts.
+  const metrics: Record<string, number> = {};
+  let scrapeOk = true;
+  let segmentStart: string | undefined;
+  const scrape = async (): Promise<string | undefined> => nodeMetrics(worker).catch(() => { scrapeOk = false; return undefined; });
+  const endSegment = async (): Promise<void> => {
+    const now = await scrape();
+    if (segmentStart && now) for (const [k, v] of Object.entries(metricDeltas(segmentStart, now))) metrics[k] = (metrics[k] ?? 0) + v;
+  };
 
   const configure = async (settings: KubeletSettingsSpec, why: string): Promise<boolean> => {
     const key = JSON.stringify(settings);
     if (worker.current === key && why.startsWith('window')) return true;
     try {
-      await worker.apply(toModel(settings), key, why, o.signal, { nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined });
+      let extraArgs: string[] = [];
+      if (settings.provider) {
+        if (!env.sts || !env.controlPlane) throw new HarnessError('a window configures a credential provider but the run has no STS');
+        extraArgs = await configureProvider(worker, env.controlPlane, settings.provider, { kubelet: w.kubelet, registryHost: o.registryHost, sts: env.sts });
+      }
+      await worker.apply(toModel(settings), key, why, o.signal, { extraArgs, nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined });
       return true;
     } catch (err) {
       if (!(err instanceof KubeletRefusedError)) throw err;
@@ -137,6 +151,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   try {
     for (const r of runs) o.progress.scenarioStarted(r.planned, o.attempt);
     if (await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`)) {
+      segmentStart = await scrape();
       await pool(alive(), parallel, async (r) => {
         try {
           await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}" (setup)`, (signal) => r.prepare(signal));
@@ -155,11 +170,13 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
         const barrier = w.barriers[phase];
         if (!barrier) break;
         if (alive().length === 0) break;
+        await endSegment();
         if ('restartKubelet' in barrier) {
           await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
         } else if ('kubelet' in barrier) {
           if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
         }
+        segmentStart = await scrape();
         for (const r of alive()) r.passBarrier();
       }
       await pool(alive(), parallel, async (r) => {
@@ -169,13 +186,13 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
           fail(r, err);
         }
       });
+      await endSegment();
     }
   } catch (err) {
     for (const r of alive()) fail(r, err);
   } finally {
     await Promise.all(runs.map((r) => r.dispose().catch(() => undefined)));
   }
-  const metricsAfter = await nodeMetrics(worker).catch(() => undefined);
   const results: ScenarioResult[] = [];
   for (const r of runs) {
     const res = r.result as ScenarioResult;
@@ -193,7 +210,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     index: w.index, kubelet: w.kubelet, worker: worker.name, settings: w.settings, scenarios: scenarios.length, exclusive: w.exclusive, parallel,
     startedAt: startedAt.toISOString(), seconds: (Date.now() - startedAt.getTime()) / 1000,
     restarts: worker.restarts.slice(restartsBefore),
-    metrics: metricsBefore && metricsAfter ? metricDeltas(metricsBefore, metricsAfter) : undefined,
+    metrics: scrapeOk && Object.keys(metrics).length ? metrics : undefined,
   };
   return { results, window };
 }

@@ -129,7 +129,18 @@ export type Step =
   | { recreateServiceAccount: string }
   | { removeImage: string }
   /** Wait, e.g. for a credential cache entry to expire. */
-  | { waitSeconds: number };
+  | { waitSeconds: number }
+  /** A fault at the registry, the token service or the STS (through their fault proxies); needs an exclusive scenario. */
+  | { fault: FaultSpec };
+
+export interface FaultSpec {
+  target: 'registry' | 'token' | 'sts';
+  /** Close the port (clients get connection refused at once), or reopen it. */
+  outage?: boolean;
+  latencyMs?: number;
+  /** Answer the next N requests with 503. */
+  failNext?: number;
+}
 
 export interface ScenarioSpec {
   /** Stable id, unique in the suite (the suite name is prefixed when planned): used by --focus, --shard, diff. */
@@ -143,8 +154,10 @@ export interface ScenarioSpec {
   setup?: Step[];
   /** The pod under test. */
   act: PodSpec;
-  /** Owns the registry and the worker alone (faults, restarts of shared parts). */
+  /** Owns the registry and the worker alone (faults, restarts of shared parts); required with fault steps. */
   exclusive?: boolean;
+  /** After the act, lift every fault and keep watching the pod until it runs (recovery within the image pull back-off). */
+  recover?: { withinSeconds: number };
   timeoutMs?: number;
 }
 

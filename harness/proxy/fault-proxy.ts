@@ -228,10 +228,13 @@ export class FaultProxy {
       const repository = scopeRepository(path, req.method === 'POST' ? body : undefined);
       if (repository) cls.repository = repository;
     }
+    const scheme = (req.headers.authorization ?? '').split(' ', 1)[0]?.toLowerCase();
+    const auth: 'none' | 'basic' | 'bearer' | 'form' = scheme === 'basic' ? 'basic' : scheme === 'bearer' ? 'bearer'
+      : this.opts.target === 'token' && req.method === 'POST' && identity !== 'anonymous' ? 'form' : 'none';
     const finish = (status: number, fault?: string): void => {
       this.opts.log.add({
         target: this.opts.target, at, method: req.method ?? 'GET', path: path.split('?')[0] ?? path, ...cls,
-        status, durationMs: performance.now() - t0, identity, client: req.socket.remoteAddress,
+        status, durationMs: performance.now() - t0, identity, auth, client: req.socket.remoteAddress,
         ...(fault ? { fault } : {}),
       });
     };
@@ -259,25 +262,39 @@ export class FaultProxy {
     const headers = { ...req.headers, 'x-forwarded-proto': 'https', 'x-forwarded-for': req.socket.remoteAddress ?? '' };
     delete headers['content-length'];
     if (body.length > 0) headers['content-length'] = String(body.length);
-    const upstreamReq = https.request({
-      host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path, headers, agent: this.agent,
-      servername: this.opts.upstream.servername,
-    }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-      upstreamRes.pipe(res);
-      upstreamRes.on('end', () => finish(upstreamRes.statusCode ?? 502, fault));
-      upstreamRes.on('error', () => finish(upstreamRes.statusCode ?? 502, fault));
-    });
-    upstreamReq.on('error', (err) => {
-      if (!res.headersSent) {
-        const payload = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `upstream ${this.opts.name}: ${err.message}` }] });
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(payload);
-      } else {
-        res.destroy();
-      }
-      finish(502, `upstream error: ${err.message}`);
-    });
-    upstreamReq.end(body);
+    const forward = (attempt: number): void => {
+      let answered = false;
+      const upstreamReq = https.request({
+        host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path, headers,
+        // A retry goes on a fresh connection, never on a pooled keep-alive socket.
+        agent: attempt === 1 ? this.agent : false, ca: this.opts.upstream.ca,
+        servername: this.opts.upstream.servername,
+      }, (upstreamRes) => {
+        answered = true;
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        const note = attempt > 1 ? [fault, 'retried upstream on a fresh connection'].filter(Boolean).join(', ') : fault;
+        upstreamRes.on('end', () => finish(upstreamRes.statusCode ?? 502, note));
+        upstreamRes.on('error', () => finish(upstreamRes.statusCode ?? 502, note));
+      });
+      upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
+        // A pooled keep-alive socket the upstream server closed at the same moment (read ECONNRESET, EPIPE):
+        // the request never reached it, so it is sent again once, on a fresh connection. The body is buffered.
+        if (!answered && attempt === 1 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          forward(2);
+          return;
+        }
+        if (!res.headersSent) {
+          const payload = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `upstream ${this.opts.name}: ${err.message}` }] });
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(payload);
+        } else {
+          res.destroy();
+        }
+        finish(502, `upstream error: ${err.message}`);
+      });
+      upstreamReq.end(body);
+    };
+    forward(1);
   }
 }

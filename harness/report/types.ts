@@ -26,6 +26,8 @@ export interface ObservedRequest {
   method: string;
   status: number;
   identity: string;
+  /** Credentials the request carried (none: a challenge probe or anonymous). */
+  auth?: string;
   at: string;
   fault?: string;
 }
@@ -58,6 +60,8 @@ export interface Observation {
   timings: { createdAt: string; decidedAt?: string; seconds?: number };
   /** Metric changes around this scenario (only in serial windows, where they belong to one scenario). */
   metrics?: Record<string, number>;
+  /** After the faults were lifted: whether the same pod started, and how long after. */
+  recovery?: { ran: boolean; seconds: number; state: string };
 }
 
 export interface Expectation {
