@@ -6,7 +6,7 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildEcrCredentialProvider } from '../harness/build/ecr-plugin.ts';
+import { buildEcrCredentialProvider } from '../harness/build/cloud-plugins.ts';
 import { ECR_PROVIDER_CONFIG_FILE } from '../harness/cluster/ecr.ts';
 import { ECR_ROLE_ANNOTATION, ecrHost } from '../harness/identity/aws/names.ts';
 import { PROJECT_ROOT } from '../harness/util/paths.ts';

@@ -6,7 +6,7 @@
 // user containerd presented). No packet may leave the machine (the fence's drop counter is 0).
 import test from 'ava';
 import { join } from 'node:path';
-import { buildEcrCredentialProvider, type GoModuleBuild } from '../harness/build/ecr-plugin.ts';
+import { buildEcrCredentialProvider, type GoModuleBuild } from '../harness/build/cloud-plugins.ts';
 import { grantAudience } from '../harness/cluster/credential-provider.ts';
 import { configureEcrMirror, createServiceAccount, installEcrProvider, pushEcrImage } from '../harness/cluster/ecr.ts';
 import { PULL_FAILURE_REASONS } from '../harness/cluster/kube.ts';

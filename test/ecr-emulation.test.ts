@@ -6,7 +6,7 @@ import https from 'node:https';
 import { spawn } from 'node:child_process';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { buildEcrCredentialProvider, type GoModuleBuild } from '../harness/build/ecr-plugin.ts';
+import { buildEcrCredentialProvider, type GoModuleBuild } from '../harness/build/cloud-plugins.ts';
 import { AWS_STS_AUDIENCE, ECR_ROLE_ANNOTATION, ecrHost, ecrRepositoryPrefix } from '../harness/identity/aws/names.ts';
 import { ECR_GET_AUTHORIZATION_TOKEN } from '../harness/identity/aws/server.ts';
 import { sampleServiceAccount } from '../harness/identity/test-issuer.ts';

@@ -15,7 +15,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { GoModuleBuild } from '../build/ecr-plugin.ts';
+import type { GoModuleBuild } from '../build/cloud-plugins.ts';
 import type { CredentialProviderConfig } from '../credprovider/types.ts';
 import type { AwsStack } from '../identity/aws/stack.ts';
 import { ecrRepositoryPrefix, parseEcrHost } from '../identity/aws/names.ts';

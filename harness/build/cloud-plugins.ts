@@ -137,3 +137,24 @@ export function buildEcrCredentialProvider(version = ECR_PLUGIN_VERSION): Promis
     ldflags: [`-X k8s.io/component-base/version.gitVersion=${version}`, `-X main.gitVersion=${version}`],
   });
 }
+
+export const ACR_PLUGIN_MODULE = 'sigs.k8s.io/cloud-provider-azure';
+/** The only tag of the module the proxy serves here (its version list answers 403). */
+export const ACR_PLUGIN_VERSION = 'v1.35.3';
+export const ACR_PLUGIN_NAME = 'acr-credential-provider';
+/**
+ * v1.35.3 requires pkg/azclient v0.13.0 (with cache v0.10.0 and configloader v0.11.0), which the proxy
+ * refuses (403); these newer versions are served. Not the upstream build: every report says so.
+ */
+export const ACR_REPLACEMENTS: Record<string, string> = {
+  'sigs.k8s.io/cloud-provider-azure/pkg/azclient': 'v0.19.0',
+  'sigs.k8s.io/cloud-provider-azure/pkg/azclient/configloader': 'v0.14.0',
+  'sigs.k8s.io/cloud-provider-azure/pkg/azclient/cache': 'v0.13.0',
+};
+
+/** Azure's acr-credential-provider, with the replaced azclient modules above (see docs/aws-ecr.md). */
+export function buildAcrCredentialProvider(): Promise<GoModuleBuild> {
+  return buildFromModuleSource({
+    name: ACR_PLUGIN_NAME, module: ACR_PLUGIN_MODULE, version: ACR_PLUGIN_VERSION, pkg: `./cmd/${ACR_PLUGIN_NAME}`, replace: ACR_REPLACEMENTS,
+  });
+}
