@@ -56,6 +56,10 @@ function identityFromHeaders(req: IncomingMessage): string {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     return decoded.split(':', 1)[0] || 'anonymous';
   }
+  if (scheme === 'AWS4-HMAC-SHA256') {
+    // The access key id that signed (an identifier, not a secret).
+    return /Credential=([A-Z0-9]{16,128})\//.exec(value)?.[1] ?? 'unparseable-signature';
+  }
   return 'unknown-scheme';
 }
 
@@ -71,7 +75,9 @@ function identityFromForm(body: Buffer): string | undefined {
 /** The service account an STS exchange claims (unverified; for the request log only). */
 function subjectFromExchangeForm(body: Buffer): string | undefined {
   try {
-    const token = new URLSearchParams(body.toString('utf8')).get('subject_token');
+    const form = new URLSearchParams(body.toString('utf8'));
+    // RFC 8693 (pullproof's STS) or AWS STS AssumeRoleWithWebIdentity.
+    const token = form.get('subject_token') ?? form.get('WebIdentityToken');
     if (!token) return undefined;
     const sub = decodeJwt(token).sub ?? '';
     const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub);

@@ -21,6 +21,11 @@ export interface UserSpec {
   ttlSeconds?: number;
   /** Who created it: a static pull-secret user, the harness itself, or the STS. */
   origin?: 'static' | 'admin' | 'sts';
+  /**
+   * The name the client signs in with, when many users share one (ECR hands every caller the user
+   * name "AWS"): such users are told apart by their password, and recorded under their own name.
+   */
+  login?: string;
 }
 
 interface UserState {
@@ -30,6 +35,7 @@ interface UserState {
   expiresAt?: number;
   revoked: boolean;
   origin: 'static' | 'admin' | 'sts';
+  login?: string;
 }
 
 export interface Credential {
@@ -130,8 +136,10 @@ export class TokenService {
   }
 
   addUser(username: string, spec: UserSpec): Credential {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(username)) {
-      throw new Error(`user name ${JSON.stringify(username)} must be 1-64 characters of [A-Za-z0-9._-]`);
+    for (const name of [username, ...(spec.login !== undefined ? [spec.login] : [])]) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+        throw new Error(`user name ${JSON.stringify(name)} must be 1-64 characters of [A-Za-z0-9._-]`);
+      }
     }
     const password = spec.password ?? generatePassword();
     registerSecret(password);
@@ -142,6 +150,7 @@ export class TokenService {
       expiresAt: spec.ttlSeconds !== undefined ? Date.now() + spec.ttlSeconds * 1000 : undefined,
       revoked: false,
       origin: spec.origin ?? 'static',
+      login: spec.login,
     });
     return { username, password };
   }
@@ -177,8 +186,14 @@ export class TokenService {
   private authenticate(username: string | undefined, password: string | undefined):
     { identity: string; state?: UserState; failure?: TokenDecision['outcome'] } {
     if (username === undefined || username === '') return { identity: 'anonymous' };
-    const state = this.users.get(username);
     const given = sha256(password ?? '');
+    let state = this.users.get(username);
+    if (!state || state.login !== undefined) {
+      // A shared login name: the password says which user it is.
+      const shared = [...this.users].find(([, s]) => s.login === username && timingSafeEqual(s.passwordSha256, given));
+      if (shared) [username, state] = shared;
+      else state = undefined;
+    }
     if (!state || !timingSafeEqual(state.passwordSha256, given)) return { identity: username, failure: 'bad-credentials' };
     if (state.revoked) return { identity: username, failure: 'revoked' };
     if (state.expiresAt !== undefined && Date.now() > state.expiresAt) return { identity: username, failure: 'expired' };
