@@ -125,8 +125,10 @@ test('attribution finds the targets a timing source contains from its slope', (t
   // A source that waits for the registry and token requests (2 on the path) but not the STS (1).
   const fit = fitSlope(points(2, 10, 20, 11));
   const counts: Record<string, number> = { '': 0, registry: 1, token: 1, sts: 1, 'registry+token': 2, 'registry+sts': 2, 'token+sts': 2, 'registry+token+sts': 3 };
-  const matches = attributeSlope(fit, (targets) => counts[targets.join('+')] ?? NaN);
+  const matches = attributeSlope(fit, ['registry', 'token', 'sts'], (targets) => counts[targets.join('+')] ?? NaN);
   t.is(matches.length, 8);
   t.deepEqual(matches.filter((m) => m.inside).map((m) => m.targets.join('+')).sort(), ['registry+sts', 'registry+token', 'token+sts']);
   t.false(matches.find((m) => m.targets.join('+') === 'registry+token+sts')?.inside);
+  // Only the targets an arm contacted are considered.
+  t.deepEqual(attributeSlope(fit, ['registry', 'token'], (targets) => counts[targets.join('+')] ?? NaN).filter((m) => m.inside).map((m) => m.targets), [['registry', 'token']]);
 });

@@ -87,7 +87,7 @@ test('N measured samples per arm at 0 ms and the proof samples at each delay; wa
     else {
       // Warm-ups come first, at 0 ms, one per arm of the block.
       t.true(b.samples.slice(0, warm.length).every((x) => x.warmup && x.delayMs === 0));
-      t.is(warm.length, s.configurations.find((c) => c.key === b.config)?.arms.length);
+      t.is(warm.length, s.configurations.find((c) => c.key === b.config)?.arms.length ?? -1);
     }
   }
   t.is(s.totals.measured, 6 * 50);

@@ -87,12 +87,13 @@ function proofFor(arm: Arm, measured: readonly BenchSample[], measure: MeasureId
   const fit = fitSlope(points);
   const verdict = judgeSlope(fit, counted.mean, maxWidth);
   const attribution: SourceAttribution[] = [];
+  const contacted = TARGETS.filter((t) => delayed.some((s) => s.requests.some((r) => r.target === t)));
   for (const m of arm.verificationSources) {
     if (m === measure) continue;
     const pts = measured.flatMap((s) => (typeof s.measures[m] === 'number' ? [{ x: s.delayMs, y: s.measures[m] as number }] : []));
     if (pts.length < 3 || new Set(pts.map((p) => p.x)).size < 2) continue;
     const f = fitSlope(pts);
-    attribution.push({ measure: m, fit: f, matches: attributeSlope(f, (targets) => meanCount(delayed, targets)) });
+    attribution.push({ measure: m, fit: f, matches: attributeSlope(f, contacted, (targets) => meanCount(delayed, targets)) });
   }
   return { arm: arm.id, measure, status: verdict.pass ? 'pass' : 'fail', fit, counted, verdict, reasons: verdict.reasons, attribution };
 }

@@ -12,7 +12,7 @@ export function fmtMs(v: number): string {
 }
 
 function signedMs(v: number): string {
-  return `${v >= 0 ? '+' : '−'}${fmtMs(Math.abs(v))}`;
+  return `${v >= 0 ? '+' : '-'}${fmtMs(Math.abs(v))}`;
 }
 
 function pct(p: Percentiles): string {

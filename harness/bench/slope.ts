@@ -75,12 +75,12 @@ export interface TargetSetMatch {
 
 /**
  * Which requests a timing source contains, established from its slope instead of assumed: for every
- * set of targets, the mean critical-path count of those targets' requests, and whether the slope's
- * CI contains it. A source that contains the registry and token requests but not the STS exchange
- * matches {registry, token} only, for example.
+ * set of the targets the arm contacted, the mean critical-path count of those targets' requests, and
+ * whether the slope's CI contains it. A source that contains the registry and token requests but not
+ * the STS exchange matches {registry, token}, for example. When two sets have the same count, both
+ * match: equal delays on every target cannot tell them apart.
  */
-export function attributeSlope(fit: SlopeFit, countFor: (targets: Target[]) => number): TargetSetMatch[] {
-  const all: Target[] = ['registry', 'token', 'sts'];
+export function attributeSlope(fit: SlopeFit, all: readonly Target[], countFor: (targets: Target[]) => number): TargetSetMatch[] {
   const out: TargetSetMatch[] = [];
   for (let mask = 0; mask < 1 << all.length; mask++) {
     const targets = all.filter((_, i) => mask & (1 << i));

@@ -10,14 +10,19 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten). */
+/**
+ * About `count` round tick values (steps of 1, 2 or 5 times a power of ten) from the last round
+ * value at or below lo to the first at or above hi, so the axis covers every point.
+ */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
+  if (!(hi > lo)) return [lo, lo + 1];
   const raw = (hi - lo) / count;
   const pow = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? 10 * pow;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const last = Math.ceil(hi / step - 1e-9) * step;
+  for (let v = first; v <= last + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
   return out;
 }
 
@@ -62,15 +67,16 @@ export function svgDistribution(r: BenchResult, measure: MeasureId = 'inNode'): 
     stats: a.measures.find((m) => m.measure === measure)?.stats,
   }));
   const rowH = 36;
-  const f: Frame = { width: 760, height: 70 + rowH * Math.max(rows.length, 1), left: 170, right: 20, top: 30, bottom: 40 };
-  const title = `${MEASURES[measure].name} per arm at 0 ms injected delay (each dot one pod start; bar median, tick p95)`;
+  const f: Frame = { width: 760, height: 84 + rowH * Math.max(rows.length, 1), left: 170, right: 30, top: 44, bottom: 40 };
+  const title = `${MEASURES[measure].name} per arm, 0 ms injected delay`;
   const all = rows.flatMap((x) => x.values);
-  const hi = all.length ? Math.max(...all) : 1;
-  const ticks = niceTicks(0, hi * 1.05);
-  const top = ticks[ticks.length - 1] ?? hi;
-  const sx = (v: number): number => f.left + (v / (top || 1)) * (f.width - f.left - f.right);
+  const ticks = all.length ? niceTicks(Math.min(...all), Math.max(...all)) : [0, 1];
+  const x0 = ticks[0] ?? 0;
+  const x1 = ticks[ticks.length - 1] ?? 1;
+  const sx = (v: number): number => f.left + ((v - x0) / (x1 - x0)) * (f.width - f.left - f.right);
   let out = svgOpen(f, title);
-  out += `<text x="${f.left}" y="18" ${FONT} font-weight="bold">${escapeXml(title)}</text>`;
+  out += `<text x="10" y="18" ${FONT} font-weight="bold">${escapeXml(title)}</text>`;
+  out += `<text x="10" y="34" ${FONT} fill="#555555">each dot one pod start; thick bar median, thin tick 95th percentile</text>`;
   rows.forEach((row, i) => {
     const cy = f.top + rowH * i + rowH / 2;
     const color = PALETTE[i % PALETTE.length] as string;
@@ -91,34 +97,39 @@ export function svgDistribution(r: BenchResult, measure: MeasureId = 'inNode'): 
 }
 
 /**
- * Time against injected delay per arm: the samples, the fitted line, and its 95% CI as the two
- * lines with the CI's slopes through the samples' centroid.
+ * Overhead against injected delay per arm: each sample's time minus the arm's fitted time at 0 ms
+ * (so every arm starts at 0 and the slopes compare directly), the fitted line, and its 95% CI as
+ * the two lines with the CI's slopes through the samples' mean point.
  */
 export function svgSlopes(r: BenchResult): string {
   const proofs = r.proof.filter((p) => p.fit);
   const measure = proofs[0]?.measure ?? 'inNode';
-  const f: Frame = { width: 760, height: 460, left: 70, right: 200, top: 30, bottom: 45 };
-  const title = `${MEASURES[measure].name} against injected delay per request, fitted lines and 95% CIs of the slope`;
+  const f: Frame = { width: 820, height: 480, left: 70, right: 250, top: 50, bottom: 45 };
+  const title = `Added ${MEASURES[measure].name} time against injected delay per request`;
   const pts = proofs.map((p) => ({
     proof: p,
-    points: r.samples.filter((s) => s.arm === p.arm && !s.warmup && typeof s.measures[p.measure] === 'number').map((s) => ({ x: s.delayMs, y: s.measures[p.measure] as number })),
+    points: r.samples
+      .filter((s) => s.arm === p.arm && !s.warmup && typeof s.measures[p.measure] === 'number')
+      .map((s) => ({ x: s.delayMs, y: (s.measures[p.measure] as number) - (p.fit?.intercept ?? 0) })),
   }));
   const xs = pts.flatMap((p) => p.points.map((q) => q.x));
   const ys = pts.flatMap((p) => p.points.map((q) => q.y));
   const xTicks = niceTicks(0, Math.max(1, ...xs));
-  const yTicks = niceTicks(0, Math.max(1, ...ys) * 1.05);
+  const yTicks = niceTicks(Math.min(0, ...ys), Math.max(1, ...ys));
   const xTop = xTicks[xTicks.length - 1] ?? 1;
+  const yBottom = yTicks[0] ?? 0;
   const yTop = yTicks[yTicks.length - 1] ?? 1;
   const sx = (v: number): number => f.left + (v / xTop) * (f.width - f.left - f.right);
-  const sy = (v: number): number => f.height - f.bottom - (v / yTop) * (f.height - f.top - f.bottom);
+  const sy = (v: number): number => f.height - f.bottom - ((v - yBottom) / (yTop - yBottom)) * (f.height - f.top - f.bottom);
   let out = svgOpen(f, title);
-  out += `<text x="${f.left}" y="18" ${FONT} font-weight="bold">${escapeXml(title)}</text>`;
+  out += `<text x="10" y="18" ${FONT} font-weight="bold">${escapeXml(title)}</text>`;
+  out += `<text x="10" y="34" ${FONT} fill="#555555">dots: pod starts minus the arm's fitted 0 ms time; solid: least-squares fit; dashed: the 95% CI's slopes</text>`;
   out += `<line x1="${f.left}" y1="${f.top}" x2="${f.left}" y2="${f.height - f.bottom}" stroke="#333333"/>`;
   for (const t of yTicks) {
     const y = n2(sy(t));
     out += `<line x1="${f.left - 5}" y1="${y}" x2="${f.left}" y2="${y}" stroke="#333333"/><text x="${f.left - 8}" y="${n2(sy(t) + 4)}" text-anchor="end" ${FONT}>${escapeXml(String(t))}</text>`;
   }
-  out += `<text x="14" y="${n2((f.top + f.height - f.bottom) / 2)}" text-anchor="middle" transform="rotate(-90 14 ${n2((f.top + f.height - f.bottom) / 2)})" ${FONT}>milliseconds</text>`;
+  out += `<text x="14" y="${n2((f.top + f.height - f.bottom) / 2)}" text-anchor="middle" transform="rotate(-90 14 ${n2((f.top + f.height - f.bottom) / 2)})" ${FONT}>added milliseconds</text>`;
   const clipId = 'pullproof-slope-plot-area';
   out += `<defs><clipPath id="${clipId}"><rect x="${f.left}" y="${f.top}" width="${f.width - f.left - f.right}" height="${f.height - f.top - f.bottom}"/></clipPath></defs>`;
   pts.forEach(({ proof, points }, i) => {
