@@ -17,3 +17,4 @@ export * from './result.ts';
 export * from './analyse.ts';
 export * from './markdown.ts';
 export * from './svg.ts';
+export * from './sample.ts';

@@ -5,8 +5,8 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { UsageError } from '../errors.ts';
 
 // Mersenne Twister, not xoroshiro128+: pure-rand's xoroshiro128plus(seed) starts every small seed
-// with nearly the same first outputs (0.99998... for seeds 1 to 43), which made the first shuffle
-// the same for every seed; MT19937's seeding mixes the seed through its whole state.
+// with nearly the same first output (0.9999... for seeds 1 to 5, 42 and 43, the ones tried), which
+// made the first shuffle the same for every seed; MT19937's seeding mixes the seed through its whole state.
 export const RANDOM_METHOD = 'pure-rand Mersenne Twister (MT19937) seeded with the integer seed; uniform floats in [0, 1) with 53 random bits';
 
 /** A function returning uniform numbers in [0, 1), the same sequence for the same seed. */
