@@ -136,7 +136,7 @@ test('observer: outcomes are read blind from the container state and the request
   const denied = classify(failed, [{ target: 'token', kind: 'token', method: 'POST', status: 401, identity: 'k-owner', at: '' }], []);
   t.is(denied.cause, 'denied');
   t.regex(denied.summary, /token service answered 401 to k-owner/);
-  t.is(classify(failed, [], [{ type: 'Warning', reason: 'Failed', message: 'dial tcp 172.29.1.1:5443: connect: connection refused', count: 1 }]).cause, 'unreachable');
+  t.is(classify(failed, [], [{ type: 'Warning', reason: 'Failed', message: 'Failed to pull image "x": failed to resolve reference: dial tcp 172.29.1.1:5443: connect: connection refused', count: 1 }]).cause, 'unreachable');
   t.is(classify({ decided: false, container: { state: 'none' } }, [], []).outcome, 'no-outcome');
 });
 
