@@ -55,10 +55,11 @@ export function registerCache(program: Command): void {
     .argument('<dir>', 'folder to write (new, empty, or an earlier export, which is replaced)')
     .option('--with-go-cache', 'include the Go module and build caches (large; they rebuild from the Go module proxy)')
     .option('--no-images', 'leave the Docker images out')
+    .option('--image <ref>', 'only this image (repeatable; default: every pullproof/node:* and pullproof/kind-base:* image)', (v: string, p: string[] = []) => [...p, v])
     .option('--json', 'print as JSON')
-    .action(async (dir: string, o: { withGoCache?: boolean; images: boolean; json?: boolean }) => {
+    .action(async (dir: string, o: { withGoCache?: boolean; images: boolean; image?: string[]; json?: boolean }) => {
       const { exportCache } = await import('../nodeimage/cache-transfer.ts');
-      const r = await exportCache(dir, { withGoCache: o.withGoCache, images: o.images });
+      const r = await exportCache(dir, { withGoCache: o.withGoCache, images: o.images, only: o.image });
       process.stdout.write(o.json ? JSON.stringify({ dir: r.dir, images: r.images, files: r.files, bytes: r.bytes, seconds: r.seconds }, null, 2) + '\n'
         : `exported ${r.files} file(s) and ${r.images.length} image(s) (${r.images.join(', ') || 'none'}), ${formatBytes(r.bytes)}, to ${r.dir} in ${r.seconds.toFixed(1)} s\n`);
     });

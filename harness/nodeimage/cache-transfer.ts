@@ -88,7 +88,7 @@ async function exportedImages(): Promise<{ ref: string; id: string }[]> {
 }
 
 /** Writes the cache to dir (replacing an earlier export there; refusing a folder that holds anything else). */
-export async function exportCache(dirArg: string, o: { withGoCache?: boolean; images?: boolean } = {}): Promise<TransferResult & { manifest: CacheManifest }> {
+export async function exportCache(dirArg: string, o: { withGoCache?: boolean; images?: boolean; only?: string[] } = {}): Promise<TransferResult & { manifest: CacheManifest }> {
   const t0 = performance.now();
   const dir = resolve(dirArg);
   const root = cacheRoot();
@@ -118,6 +118,11 @@ export async function exportCache(dirArg: string, o: { withGoCache?: boolean; im
   for (const s of symlinks) manifest.symlinks.push({ path: s, target: readlinkSync(join(root, s)) });
   if (o.images !== false) {
     manifest.images = await exportedImages();
+    if (o.only?.length) {
+      const missing = o.only.filter((ref) => !manifest.images.some((i) => i.ref === ref));
+      if (missing.length) throw new UsageError('--image', `no ${EXPORTED_REPOS.join(':* or ')}:* image named ${missing.join(', ')}`, 'see "pullproof cache ls" for the images there are');
+      manifest.images = manifest.images.filter((i) => o.only?.includes(i.ref));
+    }
     if (manifest.images.length) {
       const archive = join(dir, 'images.tar');
       await run(['docker', 'save', '-o', archive, ...manifest.images.map((i) => i.ref)], { timeoutMs: 30 * 60_000 });
