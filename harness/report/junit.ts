@@ -161,7 +161,7 @@ export function renderJunit(report: Report): string {
     ].join('\n'));
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="pullproof" time="${all.time.toFixed(3)}" tests="${all.tests}" errors="${all.errors}" skipped="${all.skipped}" failures="${all.failures}">
+<testsuites name="pullproof" tests="${all.tests}" failures="${all.failures}" errors="${all.errors}" skipped="${all.skipped}" time="${all.time.toFixed(3)}">
 ${suites.join('\n')}
 </testsuites>
 `;
