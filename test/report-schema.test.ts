@@ -71,8 +71,9 @@ test('tampered reports are rejected, naming the field: an extra field, a wrong e
 });
 
 test('writeReport refuses a report that does not match its schema (a harness bug), and writes nothing', (t) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'pullproof-report-')), 'out');
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const parent = mkdtempSync(join(tmpdir(), 'pullproof-report-'));
+  const dir = join(parent, 'out');
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }));
   const bad = copy(fixtureReport()) as unknown as Report & { scenarios: Record<string, unknown>[] };
   (bad.scenarios[0] as Record<string, unknown>).status = 'ok';
   const err = t.throws(() => writeReport(dir, bad));
