@@ -18,7 +18,7 @@ export const fullReport: Full<Report> = {
     host: { os: 'linux x64', kernel: '6.1.0', cpus: 2, memoryGiB: 24, docker: '20.10.24', cgroup: 'v2' },
   },
   environment: {
-    clusters: [{ name: 'pullproof-pp00aa11', controlPlane: 'v1.35.4', nodeImage: 'pullproof/node:v1.35.4-0123456789ab', kind: 'v0.31.0', nodes: [{ name: 'w', role: 'worker', kubelet: 'v1.35.4', build: { source: 'source tree', sha256: 'f'.repeat(64), commit: 'abc123' } }], timings: { create: 40 } }],
+    clusters: [{ name: 'pullproof-pp00aa11', controlPlane: 'v1.35.4', nodeImage: 'pullproof/node:v1.35.4-0123456789ab', kind: 'v0.31.0', nodes: [{ name: 'w', role: 'worker', kubelet: 'v1.35.4', build: { source: 'source tree', sha256: 'f'.repeat(64), commit: 'abc123' } }], timings: { createSeconds: 40, nodeImageCached: true } }],
     registry: { host: 'registry.pullproof.test:5443', endpoint: 'https://172.29.4.1:5443' },
     fence: { subnet: '172.29.4.0/24', droppedPackets: 0, readAt: at },
   },
