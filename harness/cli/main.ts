@@ -9,6 +9,7 @@ import { redact } from '../util/secrets.ts';
 import { registerCertify } from './certify.ts';
 import { registerNodeImage } from './node-image.ts';
 import { registerCache } from './cache.ts';
+import { registerReport } from './report.ts';
 import { registerRun } from './run.ts';
 
 const DEFAULT_SUITE = 'smoke';
@@ -98,6 +99,7 @@ export function buildCli(): Command {
 
   registerNodeImage(program);
   registerCache(program);
+  registerReport(program);
 
   return program;
 }

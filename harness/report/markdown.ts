@@ -21,6 +21,7 @@ export function renderMarkdown(r: Report): string {
     '',
     `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
     '',
+    ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
     `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run** (of ${s.total}); exit code ${r.run.exitCode}.`,
     '',
   ];
@@ -37,7 +38,7 @@ export function renderMarkdown(r: Report): string {
   const bySuite = new Map<string, ScenarioResult[]>();
   for (const x of r.scenarios) bySuite.set(`${x.suite} on ${x.kubelet}`, [...(bySuite.get(`${x.suite} on ${x.kubelet}`) ?? []), x]);
   for (const [title, list] of bySuite) {
-    lines.push(`## ${title}`, '', '| | Scenario | Expected (oracle) | Observed | Time |', '|---|---|---|---|---|');
+    lines.push(`## ${title}`, '', 'Time: from the scenario\'s start to its verdict (one sample; all attempts for a retried scenario).', '', '| | Scenario | Expected (oracle) | Observed | Time |', '|---|---|---|---|---|');
     for (const x of list) {
       lines.push(`| ${ICON[x.status] ?? x.status} | ${cell(x.name)} | ${cell(outcomeOf(x))} | ${cell(x.observed?.summary ?? x.message ?? '')} | ${x.seconds.toFixed(1)} s |`);
     }

@@ -170,7 +170,9 @@ export interface ClusterInfo {
   nodeImage: string;
   kind?: string;
   nodes: NodeInfo[];
-  timings: Record<string, number>;
+  /** Seconds per provisioning step (nodeImageSeconds, createSeconds, readySeconds, deleteSeconds), and the
+   * one flag the engine keeps here: nodeImageCached (the node image was a cache hit). */
+  timings: Record<string, number | boolean>;
 }
 
 export interface Summary {
