@@ -59,7 +59,10 @@ function decisiveReason(d: PodDecision): string | undefined {
 
 export async function podEvents(kube: Kube, namespace: string, name: string): Promise<ObservedEvent[]> {
   const items = await kube.events(namespace, name);
-  return items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1, at: (e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp)?.toString() }));
+  return items.map((e) => {
+    const when = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
+    return { type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1, at: when ? new Date(when as unknown as string).toISOString() : undefined };
+  });
 }
 
 /** Events of the pod, waiting (up to 5 s) for the one that documents its decision. */

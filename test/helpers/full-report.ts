@@ -32,8 +32,8 @@ export const fullReport: Full<Report> = {
     observed: {
       outcome: 'runs-cached', cause: 'unknown', summary: 's', phase: 'Running', container: { state: 'waiting', reason: 'ErrImagePull', message: 'm' },
       events: [{ type: 'Warning', reason: 'Failed', message: 'm', count: 1, at }],
-      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', at, fault: 'error 503' }],
-      record: { name: 'registry/app', imageRef: 'sha256:1', entry, unreadable: 'bad json' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 },
+      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', auth: 'none', at, fault: 'error 503' }],
+      record: { name: 'registry/app', imageRef: 'sha256:1', entry, unreadable: 'bad json' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 }, recovery: { ran: true, seconds: 12, state: 'running' },
     },
     notes: ['n'], setup: [{ step: 0, what: 'w', expected: 'pulls-runs', observed: 'pulls-runs', ok: true }],
     attempts: [{ attempt: 1, status: 'failed', startedAt: at, seconds: 3, message: 'm' }], worker: 'w', window: 1, startedAt: at, finishedAt: at, seconds: 3, bundle: 'bundles/x',
