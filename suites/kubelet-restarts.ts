@@ -49,7 +49,7 @@ export const kubeletRestarts = defineSuite({
       },
       {
         id: `${policy}/wiped/no-secret`, name: `With image_manager/ deleted and the kubelet restarted, a cached private image counts as preloaded for a pod without a secret, under ${policy}`,
-        labels: { ...labels, pullPolicy: 'IfNotPresent', credential: 'records wiped, no secret' }, world: privateImageWorld(), kubelet,
+        labels: { ...labels, pullPolicy: 'IfNotPresent', credential: 'records wiped, no secret' }, world: privateImageWorld(), kubelet, exclusive: true,
         setup: [primedBy(), { records: { wipe: true } }, RESTART], act: pod('b', 'IfNotPresent'),
       },
       {

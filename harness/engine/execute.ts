@@ -19,7 +19,7 @@ import { generatePassword, redact } from '../util/secrets.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, factsOf, gateOn } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, type Resolver } from './model.ts';
 import { attributedRequests, classify, decisiveEvents, recordEntryOf, watchDecision, type Attribution } from './observe.ts';
-import { judge } from './judge.ts';
+import { judge, sameOutcome } from './judge.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { ImageSpec, PodSpec, Step } from './spec.ts';
 import type { Worker } from './worker.ts';
@@ -238,7 +238,7 @@ export class ScenarioRun {
       const idx = (this.planned.spec.setup ?? []).indexOf(step);
       const prediction = this.model.predict(step.pod);
       const { observation } = await this.runPod(step.pod, `setup${++this.podSeq}`, signal);
-      const ok = observation.outcome === prediction.outcome;
+      const ok = sameOutcome(prediction.outcome, observation.outcome);
       this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${step.pod.image} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok });
       if (!ok) {
         const broken = observation.requests.find((r) => r.fault?.startsWith('upstream error'));

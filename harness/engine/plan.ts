@@ -65,6 +65,9 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
   if (!exclusive && (spec.setup ?? []).some((st) => 'fault' in st)) {
     throw new Error(`suite ${suite.name}, scenario ${spec.id}: fault steps act on the shared registry, token service or STS; mark the scenario exclusive`);
   }
+  if (!exclusive && (spec.setup ?? []).some((st) => 'records' in st && 'wipe' in st.records)) {
+    throw new Error(`suite ${suite.name}, scenario ${spec.id}: wiping image_manager/ removes every scenario's records on the node; mark the scenario exclusive`);
+  }
   const own = settingsPerScenario(spec.kubelet) || barriers.some((b) => 'kubelet' in b && settingsPerScenario(b.kubelet));
   // An exclusive scenario owns its window: its faults must not meet another scenario's steps.
   const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own || exclusive ? { scenario: id } : {}) });

@@ -22,8 +22,11 @@ export function allowlistEntryProblem(entry: string): string | undefined {
 
 /**
  * Whether an image matches the allowlist. `normalise`: the kubelet normalises the pod's image name
- * before matching (v1.36.0+, kubernetes#137629); older kubelets compare the image string as written
- * (without tag or digest).
+ * (ParseNormalizedNamed(...).Name(): familiar names expanded, tag and digest dropped) before matching
+ * (v1.36.0+, kubernetes#137629). Older kubelets compare the image string as the kubelet holds it (with
+ * its default tag applied, ":latest" when none): a "/*" prefix still matches, but an exact entry (which
+ * may carry no tag) never equals a tagged image, and a familiar name never starts with a registry host.
+ * Observed on v1.35.4: an exact entry for a preloaded image did not exempt it (docs/engine.md).
  */
 export function allowlistMatches(allowlist: readonly string[], image: string, normalise: boolean): boolean {
   const n = normalizeImage(image);
@@ -31,11 +34,8 @@ export function allowlistMatches(allowlist: readonly string[], image: string, no
   if (normalise) {
     candidate = n?.name ?? image;
   } else {
-    // The raw string with tag and digest removed, not expanded.
-    candidate = image.split('@', 1)[0] ?? image;
-    const lastSlash = candidate.lastIndexOf('/');
-    const colon = candidate.lastIndexOf(':');
-    if (colon > lastSlash) candidate = candidate.slice(0, colon);
+    candidate = image;
+    if (n && n.tag === undefined && n.digest === undefined) candidate = `${image}:latest`;
   }
   return allowlist.some((e) => (e.endsWith('/*') ? candidate.startsWith(e.slice(0, -1)) : candidate === e));
 }
