@@ -76,6 +76,10 @@ export class ScenarioRun {
   private readonly attribution: Attribution = { repositories: new Set(), users: new Set(), serviceAccounts: new Set() };
   private podSeq = 0;
   private readonly faulted = new Set<FaultProxy>();
+  /** The image manager's must-pull results the oracle predicts for this scenario's pod starts (1.35+). */
+  readonly predictedChecks: string[] = [];
+  /** Pod starts that reached the kubelet's image manager (each increments ensure_image_requests_total). */
+  podStarts = 0;
   readonly startedAt = new Date();
   private phaseIndex = 0;
   private readonly phases: Step[][];
@@ -247,6 +251,8 @@ export class ScenarioRun {
         throw new SetupFailed(this.failure.message);
       }
       this.model.applyPod(step.pod, prediction);
+      this.podStarts++;
+      if (prediction.mustPullCheck) this.predictedChecks.push(prediction.mustPullCheck);
     } else if ('preload' in step) {
       const img = this.images.get(step.preload);
       if (!img) throw new HarnessError(`no image ${step.preload}`);
@@ -367,6 +373,8 @@ export class ScenarioRun {
       throw new HarnessError(`the oracle predicted ${this.planned.prediction.outcome} at plan time and ${prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
     }
     const before = this.entryBefore(spec.act.image);
+    this.podStarts++;
+    if (prediction.mustPullCheck) this.predictedChecks.push(prediction.mustPullCheck);
     const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover);
     this.finish(prediction, observation, before);
   }

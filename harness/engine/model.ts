@@ -85,6 +85,8 @@ export class ScenarioModel {
   private readonly present = new Set<string>();
   private readonly contents = new Map<string, ContentState>();
   private readonly intents = new Set<string>();
+  /** Image symbols the kubelet pulled (or intended to pull) under their own name. */
+  private readonly kubeletPulled = new Set<string>();
   private edited = false;
   private readonly secrets = new Map<string, SecretState>();
   private readonly users = new Map<string, UserState>();
@@ -214,7 +216,7 @@ export class ScenarioModel {
     }
     return {
       kubelet: this.kubelet(),
-      node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, record: cs.record, intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
+      node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, kubeletPulledName: this.kubeletPulled.has(pod.image), record: cs.record, intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
       pod: { namespace: this.r.namespace(pod.namespace), image: ref, pullPolicy: pod.pullPolicy, secrets, missingSecrets: missing.length ? missing : undefined, serviceAccount },
       provider: this.providerFor(pod, pod.image),
       nodeCredentials: this.settings.nodeWideCredentials && img.repository === 'nodewide' && !img.reference ? { matchesImage: true, accepted: true } : undefined,
@@ -231,6 +233,7 @@ export class ScenarioModel {
   applyPod(pod: PodSpec, p: Prediction): void {
     const runs = p.outcome === 'runs-cached' || p.outcome === 'reverifies-runs' || p.outcome === 'pulls-runs';
     if (runs) this.present.add(pod.image);
+    if (runs && p.registryContact) this.kubeletPulled.add(pod.image);
     const cs = this.contentState(pod.image);
     if (p.record.kind === 'entry') {
       const mapping: Record<string, CredentialEntry> = cs.record.kind === 'present' ? { ...cs.record.credentialMapping } : {};
@@ -248,11 +251,11 @@ export class ScenarioModel {
     // PullManager.initialize (A7): an intent whose image is present becomes a credential-less record.
     for (const sym of this.intents) {
       if (!this.present.has(sym)) continue;
-      // RecordImagePulled(image, imageRef, nil): an entry for the name with no credentials.
+      // RecordImagePulled(image, imageRef, nil): a record with no credentials (observed on v1.35.4: the
+      // file has no credentialMapping at all).
       const cs = this.contentState(sym);
-      const name = this.recordName(sym);
-      const mapping = cs.record.kind === 'present' ? cs.record.credentialMapping : {};
-      cs.record = { kind: 'present', credentialMapping: { ...mapping, [name]: mapping[name] ?? {} } };
+      if (cs.record.kind !== 'present') cs.record = { kind: 'present', credentialMapping: {} };
+      this.kubeletPulled.add(sym);
     }
     for (const sym of [...this.intents]) if (this.present.has(sym)) this.intents.delete(sym);
     this.edited = false;

@@ -151,6 +151,6 @@ export async function recordEntryOf(node: KindNode, reference: string, name: str
   const r = await node.readPulledRecord(imageRef);
   if (!r) return { name, imageRef };
   if (r.unreadable) return { name, imageRef, unreadable: r.unreadable };
-  const entry: CredentialEntry | undefined = r.record?.credentialMapping[name];
+  const entry: CredentialEntry | undefined = r.record?.credentialMapping?.[name];
   return { name, imageRef, entry };
 }

@@ -317,6 +317,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     summary: summarize(scenarios),
   };
   report.run.exitCode = interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : crashed ? 3 : exitCodeFor(report);
+  const metricDisagreements = windowResults.filter((w) => w.metricsCheck && !w.metricsCheck.ok);
+  if (metricDisagreements.length) log(`the image manager's counters disagree with the oracle in window(s) ${metricDisagreements.map((w) => w.index).join(', ')}`);
   writeReport(ctx.reportDir, report);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };

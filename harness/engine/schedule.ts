@@ -13,7 +13,8 @@ import { ScenarioRun, SetupFailed, type ExecEnv } from './execute.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { KubeletSettingsSpec, Step } from './spec.ts';
 import { KubeletRefusedError, type Worker } from './worker.ts';
-import { nodeMetrics, metricDeltas } from './metrics.ts';
+import { nodeMetrics, metricDeltas, checkWindowMetrics } from './metrics.ts';
+import { factsOf } from '../oracle/versions.ts';
 import { collectBundle } from './bundle.ts';
 import { configureProvider } from './providers.ts';
 
@@ -212,6 +213,12 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     restarts: worker.restarts.slice(restartsBefore),
     metrics: scrapeOk && Object.keys(metrics).length ? metrics : undefined,
   };
+  // The image manager's counters exist from 1.35; a window whose configuration was refused counted nothing.
+  const counted = runs.filter((r) => r.result && r.result.status !== 'error' && r.result.status !== 'not-run' && r.result.observed?.outcome !== 'config-refused');
+  if (window.metrics && factsOf(w.kubelet)?.imageManagerMetrics && counted.length === runs.length && !o.signal?.aborted) {
+    window.metricsCheck = checkWindowMetrics(counted.flatMap((r) => r.predictedChecks), counted.reduce((n, r) => n + r.podStarts, 0), window.metrics);
+    if (!window.metricsCheck.ok) o.progress.note(`window ${w.index}: the image manager's counters disagree with the oracle: ${window.metricsCheck.problems.join('; ')}`);
+  }
   return { results, window };
 }
 

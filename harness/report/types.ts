@@ -139,6 +139,12 @@ export interface WindowResult {
   restarts: { why: string; seconds: number }[];
   /** Metric changes over the window (node-wide counters; per scenario only in serial windows). */
   metrics?: Record<string, number>;
+  /**
+   * The image manager's counters against the oracle (1.35+): every must-pull result the oracle predicts
+   * for the window's pod starts must show (at least: a pull that fails is retried by the kubelet's
+   * back-off, counting again), and a result it predicts for none must not.
+   */
+  metricsCheck?: { ok: boolean; expected: Record<string, number>; observed: Record<string, number>; problems: string[] };
 }
 
 export interface Check {
@@ -231,9 +237,9 @@ export function summarize(scenarios: readonly ScenarioResult[]): Summary {
 }
 
 /** Exit codes: 0 all passed (known bugs and flaky passes allowed), 1 a conformance failure, 3 infrastructure, 4 nothing ran. */
-export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'>): number {
+export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'> & { windows?: WindowResult[] }): number {
   const s = r.summary;
-  if (s.failed > 0) return 1;
+  if (s.failed > 0 || (r.windows ?? []).some((w) => w.metricsCheck && !w.metricsCheck.ok)) return 1;
   if (s.errors > 0 || s.notRun > 0 || r.checks.some((c) => !c.ok) || !r.run.complete) return 3;
   if (s.passed + s.flaky + s.knownBugs === 0) return 4;
   return 0;
