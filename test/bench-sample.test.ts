@@ -19,6 +19,7 @@ const KUBELET = [
 ].join('\n');
 
 const CONTAINERD = [
+  J('10:04:05.380200', 'containerd[201]', `time="2026-01-15T10:04:05.380123456Z" level=info msg="RunPodSandbox for name:\\"bench-sa-miss-004\\" uid:\\"u1\\" namespace:\\"bench\\" returns sandbox id \\"abc\\""`),
   J('10:04:05.490000', 'containerd[201]', `time="2026-01-15T10:04:05.489900Z" level=info msg="PullImage \\"${IMAGE}\\""`),
   J('10:04:05.690000', 'containerd[201]', `time="2026-01-15T10:04:05.689000Z" level=info msg="Pulled image \\"${IMAGE}\\" with image id \\"sha256:a\\", repo tag \\"${IMAGE}\\", repo digest \\"d\\", size \\"4096\\" in 199.1ms"`),
   J('10:04:05.690500', 'containerd[201]', `time="2026-01-15T10:04:05.690400Z" level=info msg="PullImage \\"${IMAGE}\\" returns image reference \\"sha256:a\\""`),
@@ -54,6 +55,7 @@ test('every timing source of a pod start lands in its sample', (t) => {
   t.deepEqual(problems, []);
   t.like(sample, { id: 'sa-miss-004', arm: 'sa-miss', block: 2, seq: 17, delayMs: 50, warmup: false });
   t.is(sample.measures.inNode, 722.222);
+  t.is(sample.measures.imageCheck, 321.777, 'sandbox returned (containerd, ns truncated to µs) to the Pulled event line');
   t.is(sample.measures.pulled, 212);
   t.is(sample.measures.pulledWaiting, 212);
   t.is(sample.measures.containerdPull, 199.1);
@@ -81,8 +83,10 @@ test('a kubelet below -v=3 leaves the in-node time out and says why', (t) => {
   const { sample, problems, timestamps } = buildSample({ ...raw, kubeletJournal: quiet });
   t.is(sample.measures.inNode, undefined);
   t.is(timestamps, undefined);
-  t.is(problems.length, 1);
+  t.is(sample.measures.imageCheck, undefined);
+  t.is(problems.length, 2);
   t.regex(problems[0] ?? '', /no "Event occurred" line for bench\/bench-sa-miss-004 after its start/);
+  t.regex(problems[1] ?? '', /no "Pulled" event line for bench\/bench-sa-miss-004 after its sandbox was ready/);
 });
 
 test('without the image manager counters (kubelets before 1.35) the must-pull delta is absent, not empty', (t) => {

@@ -122,3 +122,21 @@ export function containerdPulls(text: string): ContainerdPull[] {
   }
   return out;
 }
+
+/**
+ * When containerd returned the pod's sandbox (server side, nanosecond log time as epoch microseconds):
+ * "RunPodSandbox for name:"<pod>" uid:"..." namespace:"<ns>" returns sandbox id "..."" (containerd
+ * v2.2.0 internal/cri/instrument/instrumented_service.go, RunPodSandbox). The kubelet's image check
+ * for the pod's container starts right after it.
+ */
+export function sandboxReturnedUs(text: string, namespace: string, name: string): number | undefined {
+  const want = `RunPodSandbox for name:"${name}" `;
+  for (const line of text.split('\n')) {
+    if (!line.includes('RunPodSandbox')) continue;
+    const f = fields(line);
+    if (!f?.msg.startsWith(want) || !f.msg.includes(` namespace:"${namespace}"`) || !f.msg.includes(' returns sandbox id ')) continue;
+    const at = f.time === undefined ? undefined : isoToEpochUs(f.time);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // timestamps of the harness-overhead check. Missing sources leave their measure out and say why.
 import type { RequestRecord } from '../proxy/records.ts';
 import type { PodTimestamps } from './harness-overhead.ts';
-import { containerdPulls } from './parse-containerd.ts';
+import { containerdPulls, sandboxReturnedUs } from './parse-containerd.ts';
 import { parsePulledMessage } from './parse-events.ts';
 import { KUBELET_MARKERS, matchesMarker, parseKlog, type LogMarker } from './parse-klog.ts';
 import { MUSTPULL_CHECKS, ENSURE_IMAGE_REQUESTS, ensureImageDelta, hasMetric, mustPullDelta, parsePrometheusText, pluginDelta } from './parse-prometheus.ts';
@@ -73,6 +73,15 @@ export function buildSample(raw: RawPodStart): BuiltSample {
         timestamps = { pod: raw.pod, createReturnedMs: raw.createReturnedMs, watchHandledMs: raw.watchHandledMs, kubeletStartMs: start.atUs / 1000, kubeletEndMs: status.atUs / 1000 };
       } else if (!status) problems.push(`no "Status for pod updated successfully" line for ${raw.pod} after its container started: no harness-overhead timestamps`);
     }
+  }
+
+  if (raw.kubeletJournal !== undefined && raw.containerdJournal !== undefined) {
+    const slash = raw.pod.indexOf('/');
+    const sandboxUs = sandboxReturnedUs(raw.containerdJournal, raw.pod.slice(0, slash), raw.pod.slice(slash + 1));
+    const pulled = sandboxUs === undefined ? undefined : parseKlog(raw.kubeletJournal).find((l) => l.atUs >= sandboxUs && matchesMarker(l, raw.pod, KUBELET_MARKERS.pulled));
+    if (sandboxUs === undefined) problems.push(`no containerd "RunPodSandbox ... returns sandbox id" line for ${raw.pod}: no image check time`);
+    else if (!pulled) problems.push(`no "Pulled" event line for ${raw.pod} after its sandbox was ready in the kubelet journal (${KUBELET_MARKERS.pulled.source})`);
+    else sample.measures.imageCheck = (pulled.atUs - sandboxUs) / 1000;
   }
 
   if (raw.pulledMessage !== undefined) {

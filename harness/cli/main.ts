@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { exitCodeOf } from '../errors.ts';
 import { log } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
+import { registerBenchLatency } from './bench-latency.ts';
 import { registerCertify } from './certify.ts';
 import { registerNodeImage } from './node-image.ts';
 import { registerCache } from './cache.ts';
@@ -94,6 +95,7 @@ export function buildCli(): Command {
     .addOption(new Option('--execs <n>', 'plugin execs per setting').default(50).argParser(positiveInt))
     .option('--json', 'print the results as JSON')
     .action(async (o: { samples: number; execs: number; json?: boolean }) => (await import('./bench-sts.ts')).benchSts(o));
+  registerBenchLatency(bench);
 
   registerCertify(program);
 

@@ -5,6 +5,7 @@
 // outcome differs. Timing is compared per scenario (start to verdict), per window (matched by kubelet
 // settings) and for the run (wall clock): one sample per report each, so a change is a hint, not a
 // measurement of a trend.
+import { diffBench, formatBenchDiff, type BenchDiff } from '../bench/diff.ts';
 import { UsageError } from '../errors.ts';
 import type { Report, ScenarioResult, WindowResult } from './types.ts';
 
@@ -51,6 +52,8 @@ export interface ReportDiff {
     windows: TimingChange[];
     run: TimingChange;
   };
+  /** Both reports are bench reports (pullproof bench latency): per arm the change with its 95% interval. */
+  bench?: BenchDiff;
 }
 
 const side = (r: ScenarioResult): VerdictSide => ({
@@ -125,6 +128,7 @@ export function diffReports(a: Report, b: Report, o: { by?: MatchBy } = {}): Rep
       how: 'scenario: its start to its verdict; window: the worker\'s configuration to its last verdict; run: wall clock; one sample in each report (the harness clock)',
       scenarios: scenarioTimes, windows, run: timing('run', a.run.seconds, b.run.seconds),
     },
+    ...(a.bench && b.bench ? { bench: diffBench(a.bench, b.bench) } : {}),
   };
 }
 
@@ -164,5 +168,6 @@ export function formatDiff(d: ReportDiff): string {
   lines.push(`  scenarios: ${sc.length} of ${d.timing.scenarios.length} compared changed notably`, ...sc.map((t) => `    ${t.match}: ${secs(t)}`));
   const ws = d.timing.windows.filter(notable);
   lines.push(`  windows: ${ws.length} of ${d.timing.windows.length} compared changed notably`, ...ws.map((t) => `    ${t.match}: ${secs(t)}`));
+  if (d.bench) lines.push('', formatBenchDiff(d.bench).trimEnd());
   return lines.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
 // policy x credential case), the loophole with the feature off beside its closure with it on, a
 // timeline of the run (scenarios overlapping, by window and worker), each failure's detail, the
 // windows, measurements, checks and environment. Every number says how it was measured.
+import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
 import type { Report, ScenarioResult, ScenarioStatus } from './types.ts';
 
@@ -222,6 +223,8 @@ export function renderHtml(report: Report): string {
     report.mergedFrom ? `<p>Merged from ${report.mergedFrom.length} shard report(s): ${report.mergedFrom.map((m) => `run <code>${h(m.runId)}</code>${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''} from <code>${h(m.reportDir)}</code>`).join('; ')}.</p>` : '',
     verdict,
     `<div class="chips" id="counts">${counts.map(([st, n]) => chip(st, n)).join('')}<span class="chip v-na">${s.total} scenario(s)</span></div>`,
+    // A bench report (pullproof bench latency): its tables and plots come first.
+    report.bench ? renderBenchHtml(report.bench) : '',
     '<h2>Verdict matrix</h2>',
     '<p class="how">Each cell: the oracle\'s expected outcome for that kubelet, coloured by whether the observation agrees. Hover for the scenario, its key and the observed outcome. Rows come from scenario labels (gate, policy, pull policy, credential case); scenarios without labels are rows of their own.</p>',
     `<div class="legend">${(Object.keys(VERDICT) as ScenarioStatus[]).map((st) => chip(st)).join('')}</div>`,

@@ -1,6 +1,7 @@
 // The Markdown report, fit for a CI job summary: the verdict counts, a matrix per suite and kubelet,
 // every disagreement with expected vs observed and the rule, the windows with their restarts, and the
 // run environment. Every number says how it was measured and over how many samples.
+import { renderBenchMarkdown } from '../bench/markdown.ts';
 import type { Report, ScenarioResult } from './types.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: '**FAIL**', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: '**ERROR**', flaky: 'flaky', 'not-run': 'not run' };
@@ -25,6 +26,8 @@ export function renderMarkdown(r: Report): string {
     `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run** (of ${s.total}); exit code ${r.run.exitCode}.`,
     '',
   ];
+  // A bench report (pullproof bench latency): its tables first, one heading level down.
+  if (r.bench) lines.push(renderBenchMarkdown(r.bench).replace(/^(#+) /gm, '#$1 '));
   const problems = r.scenarios.filter((x) => ['failed', 'error', 'known-bug', 'flaky'].includes(x.status));
   if (problems.length) {
     lines.push('## Disagreements, errors, known bugs and flaky passes', '');

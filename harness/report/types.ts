@@ -1,5 +1,6 @@
 // The report as data: everything a run found, in one JSON document with a versioned schema
 // (harness/report/report.schema.json). JUnit, Markdown, HTML, merge and diff are all rendered from it.
+import type { BenchResult } from '../bench/result.ts';
 import type { CredentialEntry, ExpectedEvent, ExpectedRecord, KnownBugRef, Outcome, PullFailureCause, RuleRef } from '../oracle/types.ts';
 
 export const REPORT_SCHEMA = 'pullproof-report/v1';
@@ -226,6 +227,8 @@ export interface Report {
   summary: Summary;
   /** A merged report: the shard reports it was made from. */
   mergedFrom?: { runId: string; shard?: { index: number; total: number }; reportDir: string }[];
+  /** `pullproof bench latency`: the bench result with its raw samples (schema pullproof.bench.latency/v1). */
+  bench?: BenchResult;
 }
 
 export function summarize(scenarios: readonly ScenarioResult[]): Summary {

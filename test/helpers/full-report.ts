@@ -8,6 +8,10 @@ const at = '2026-05-04T10:00:05.000Z';
 const secret = { uid: 'b3c1', namespace: 'pp-a', name: 'pull-a', credentialHash: 'sha256:' + 'a'.repeat(64) };
 const sa = { uid: 'c9d2', namespace: 'pp-a', name: 'default' };
 const entry = { kubernetesSecrets: [secret], kubernetesServiceAccounts: [sa], nodePodsAccessible: false };
+const pct = { n: 30, p50: 500, p95: 600, p99: 650, min: 450, max: 700, mean: 510 };
+const boot = { estimate: 40, lo: 30, hi: 50, level: 0.95, seed: 1, resamples: 1000, n: [30, 30], method: 'm' };
+const counts = { n: 20, mean: 3, median: 3, min: 3, max: 3 };
+const fit = { n: 50, slope: 3, intercept: 500, se: 0.05, df: 48, level: 0.95, ci: [2.9, 3.1] as [number, number], levels: [0, 50, 200], method: 'm' };
 
 export const fullReport: Full<Report> = {
   schema: 'pullproof-report/v1',
@@ -42,4 +46,32 @@ export const fullReport: Full<Report> = {
   measurements: [{ name: 'kubelet restart to Ready', value: 6, unit: 's', how: 'median of restarts', samples: 1 }],
   summary: { total: 1, passed: 0, failed: 1, knownBugs: 0, notApplicable: 0, errors: 0, flaky: 0, notRun: 0 },
   mergedFrom: [{ runId: 'pp00aa11', shard: { index: 1, total: 2 }, reportDir: 'r1' }],
+  bench: {
+    schema: 'pullproof.bench.latency/v1', seed: 7, resamples: 1000, level: 0.95,
+    design: { text: 'd', restarts: 5, blocks: 6 },
+    environment: { kubelet: 'v1.35.4' },
+    methods: { quantiles: 'q', bootstrap: 'b', slope: 's', criticalPath: 'c', roundTrips: 'r', random: 'm', warmup: 'w', measures: { imageCheck: 'c', inNode: 'i', pulled: 'p', pulledWaiting: 'pw', containerdPull: 'c', plugin: 'pl', endToEnd: 'e' } },
+    arms: [{
+      id: 'reverify', title: 't', configuration: 'gate on', samples: { measured: 50, baseline: 30, warmupDiscarded: 2 },
+      measures: [{ measure: 'inNode', name: 'n', how: 'h', stats: pct }],
+      overhead: { measure: 'inNode', vsGateOff: boot, vsRecordHit: boot },
+      roundTrips: { registry: counts, token: counts, sts: counts },
+      pluginMs: pct, stsMs: pct, mustPull: { credentialPolicyAllowed: 0, credentialRecordFound: 0, mustAuthenticate: 50, error: 0 },
+      checks: [{ what: 'w', status: 'pass', observed: 'o' }],
+    }],
+    proof: [{
+      arm: 'reverify', measure: 'inNode', status: 'pass', fit, counted: counts, verdict: { pass: true, reasons: [], width: 0.2 }, reasons: [],
+      attribution: [{ measure: 'pulled', fit, matches: [{ targets: ['registry', 'token'], expected: 3, inside: true }] }],
+    }],
+    harness: { n: 1, rows: [{ pod: 'p', podStartMs: 1200, kubeletMs: 1150, harnessMs: 50 }], medianPodStartMs: 1200, medianHarnessMs: 50, p95HarnessMs: 50, ratio: 0.04, limit: 0.1, pass: true, how: 'h' },
+    verdict: 'pass', reasons: [],
+    samples: [{
+      id: 'reverify-001', arm: 'reverify', block: 0, seq: 0, delayMs: 50, warmup: false,
+      measures: { imageCheck: 150, inNode: 600, pulled: 200, pulledWaiting: 201, containerdPull: 150, plugin: 20, endToEnd: 1300 },
+      requests: [{ target: 'registry', kind: 'manifest', at, durationMs: 51, status: 200, fault: 'latency 50ms' }],
+      plugin: [{ plugin: 'pullproof-credential-provider', calls: 0, seconds: 0 }],
+      mustPull: { credentialPolicyAllowed: 0, credentialRecordFound: 0, mustAuthenticate: 1, error: 0 },
+      ensureImage: [{ pullPolicy: 'IfNotPresent', presentLocally: 'true', pullRequired: 'false', count: 1 }],
+    }],
+  },
 };
