@@ -119,3 +119,17 @@ test('pullproof diff on two bench report folders prints each arm\'s change with 
   const parsed = JSON.parse(json.stdout) as { bench: { arms: { arm: string }[] } };
   t.is(parsed.bench.arms.length, 6);
 });
+
+test('bench latency refuses bad options before anything starts, naming the flag (exit 2)', async (t) => {
+  for (const [args, flag] of [
+    [['--arms', 'gate-off,nope'], /--arms: no arm named "nope"/],
+    [['--delays', '50,0'], /--delays: "0" is not a positive number/],
+    [['--kubelet', 'v1.31.0'], /--kubelet: pullproof does not model Kubernetes/],
+    [['--samples', '1'], /--samples/],
+  ] as const) {
+    const r = await pullproof(['bench', 'latency', ...args]);
+    t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, flag);
+    t.notRegex(r.stderr, /run pp[0-9a-f]{6}/, 'no run was started');
+  }
+});
