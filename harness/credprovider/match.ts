@@ -180,16 +180,34 @@ export function normalizeAuthKey(loc: string): string {
   return path.length > 0 && path !== '/' ? u.host + path : u.host;
 }
 
-/** Which auth keys of a response the kubelet would use for this image (bad keys are ignored, as the kubelet does). */
+/** keyring.isDefaultRegistryMatch: would Docker resolve this image to Docker Hub? */
+export function isDefaultRegistryMatch(image: string): boolean {
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? image : image.slice(0, slash);
+  if (first === '') return false;
+  if (slash < 0) return true;
+  if (first === 'docker.io' || first === 'index.docker.io') return true;
+  return !/[.:]/.test(first);
+}
+
+/**
+ * Which auth keys of a response the kubelet would use for this image (BasicDockerKeyring.Add then
+ * Lookup): keys that do not parse are skipped (the kubelet logs and ignores them); every key that
+ * matches contributes; with none, a Docker Hub image falls back to a key filed as index.docker.io.
+ */
 export function authKeysFor(auth: Record<string, unknown>, image: string): string[] {
   const out: string[] = [];
+  const dockerHub: string[] = [];
   for (const key of Object.keys(auth)) {
     try {
-      if (urlsMatch(normalizeAuthKey(key), image)) out.push(key);
+      const normalized = normalizeAuthKey(key);
+      if (urlsMatch(normalized, image)) out.push(key);
+      if (normalized === 'index.docker.io') dockerHub.push(key);
     } catch {
       // the kubelet logs and skips an unparseable key
     }
   }
+  if (out.length === 0 && isDefaultRegistryMatch(image)) return dockerHub;
   return out;
 }
 
