@@ -7,7 +7,8 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync
 import { basename } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { loadConfig, parseConfigText } from '../credprovider/config.ts';
-import { authKeysFor, parseSchemelessUrl, urlsMatch } from '../credprovider/match.ts';
+import { authKeysFor } from '../credprovider/match.ts';
+import { exampleImage } from './example-image.ts';
 import { judgeResponse } from '../credprovider/response.ts';
 import { CONFIG_V1, PROVIDER_V1, type CredentialProvider, type CredentialProviderConfig } from '../credprovider/types.ts';
 import { traitsOf, type KubernetesVersion } from '../credprovider/versions.ts';
@@ -80,53 +81,6 @@ function checkPlugin(path: string): void {
   } catch {
     throw new UsageError('--plugin', `${path} is not executable`, `chmod +x ${path}`);
   }
-}
-
-/** Concrete hosts for the globbed matchImages of well-known registries (ECR, ACR, GCR, Artifact Registry). */
-const KNOWN_HOSTS: [RegExp, string][] = [
-  [/^\*\.dkr\.ecr\.\*\.amazonaws\.com$/, '123456789012.dkr.ecr.us-east-1.amazonaws.com'],
-  [/^\*\.dkr\.ecr\.\*\.amazonaws\.com\.cn$/, '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn'],
-  [/^\*\.dkr\.ecr-fips\.\*\.amazonaws\.com$/, '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com'],
-  [/^\*\.dkr\.ecr\.\*\.on\.aws$/, '123456789012.dkr.ecr.us-east-1.on.aws'],
-  [/^\*\.dkr-ecr\.\*\.on\.aws$/, '123456789012.dkr-ecr.us-east-1.on.aws'],
-  [/^\*\.dkr\.ecr\.([a-z0-9-]+)\.(.+)$/, '123456789012.dkr.ecr.$1.$2'],
-  [/^\*\.azurecr\.(io|cn|de|us)$/, 'pullproofcertify.azurecr.$1'],
-  [/^\*\.gcr\.io$/, 'us.gcr.io'],
-  [/^\*-docker\.pkg\.dev$/, 'us-docker.pkg.dev'],
-  [/^\*\.pkg\.dev$/, 'us-docker.pkg.dev'],
-];
-
-/** A concrete label for one glob label: "*" becomes "registry", a class its first member, "?" an x. */
-function concreteLabel(label: string): string {
-  if (label === '*') return 'registry';
-  return label.replace(/\[\^?([^\]])[^\]]*\]/g, '$1').replace(/\*/g, 'x').replace(/\?/g, 'x').replace(/\\(.)/g, '$1');
-}
-
-/**
- * An image the plugin can be asked for, derived from the provider's matchImages: a plausible concrete
- * host for well-known cloud registries (`*.dkr.ecr.*.amazonaws.com` ->
- * `123456789012.dkr.ecr.us-east-1.amazonaws.com`), a concrete label for each glob otherwise, the
- * pattern's path kept, and the result checked to match the pattern as the kubelet matches it.
- */
-export function exampleImage(matchImages: string[]): string | undefined {
-  for (const pattern of matchImages) {
-    let u;
-    try {
-      u = parseSchemelessUrl(pattern);
-    } catch {
-      continue;
-    }
-    const known = KNOWN_HOSTS.find(([re]) => re.test(u.host));
-    const host = known ? u.host.replace(known[0], known[1]) : u.host.split('.').map((l) => (/[*?[\\]/.test(l) ? concreteLabel(l) : l)).join('.');
-    const path = u.path.replace(/\/$/, '');
-    const image = `${host}${path}${path.split('/').length >= 3 ? '' : '/pullproof-certify'}/app`;
-    try {
-      if (urlsMatch(pattern, image)) return image;
-    } catch {
-      // a bad glob: try the next pattern
-    }
-  }
-  return undefined;
 }
 
 export interface ResolvedProvider {

@@ -80,10 +80,15 @@ export async function kubeletConfigVerdict(judge: string, configPath: string, ve
   return (await askJudge(judge, { mode: 'provider-config', configPath, gates: judgeGates(version, saTokenGate) })).result;
 }
 
+/** Where the kubelet stopped: exec, then the response steps of harness/credprovider/response.ts, or another error. */
+export type KubeletStep = 'exec' | 'gvk' | 'apiVersion' | 'decode' | 'tokenEcho' | 'cacheKeyType' | 'other';
+
 export type KubeletOutcome =
   | { kind: 'credentials'; count: number; usernames: string[] }
-  | { kind: 'no-credentials'; step: 'exec' | 'gvk' | 'apiVersion' | 'decode' | 'tokenEcho' | 'cacheKeyType' | 'other'; message: string }
+  | { kind: 'no-credentials'; step: KubeletStep; message: string }
   | { kind: 'no-match' }
+  /** The image matches none of the provider's matchImages: the plugin is not called. */
+  | { kind: 'not-called' }
   | { kind: 'skipped'; message: string }
   | { kind: 'register-error'; message: string }
   | { kind: 'waiting'; seconds: number };
@@ -97,22 +102,27 @@ export function kubeletOutcome(a: JudgeAnswer): KubeletOutcome {
   // Interrupted: certify ended the plugin (or what held its stdout) at the deadline; whatever the
   // kubelet's code did after that is not what a kubelet would do.
   if (a.interrupted) return { kind: 'waiting', seconds: a.ms / 1000 };
-  const failed = r.logs.find((l) => l.error && l.msg === 'Failed to provide credentials for image');
+  // 1.34+ log ErrorS("Failed to provide credentials for image", err); 1.32 and 1.33 log Errorf with
+  // the error in the message. The first error-level entry that names a step is the verdict.
+  const errors = r.logs.filter((l) => l.error).map((l) => (l.err ? `${l.msg}: ${l.err}` : l.msg));
+  const stepOf = (text: string): KubeletStep | undefined =>
+    text.includes('error execing credential provider plugin') ? 'exec'
+      : text.includes('error reading GVK from response') ? 'gvk'
+        : text.includes('apiVersion from credential plugin response did not match') ? 'apiVersion'
+          : text.includes('error decoding credential provider plugin response from stdout') ? 'decode'
+            : text.includes('credential provider plugin returned the service account token as the password') ? 'tokenEcho'
+              : text.includes('credential provider plugin did not return a valid cacheKeyType') ? 'cacheKeyType' : undefined;
   if (r.found && (r.auths?.length ?? 0) > 0) return { kind: 'credentials', count: r.auths?.length ?? 0, usernames: (r.auths ?? []).map((x) => x.username) };
+  const skipped = r.logs.find((l) => /Service account name is empty|Failed to get service account data/.test(l.msg));
+  const failed = errors.find((e) => stepOf(e)) ?? (skipped ? undefined : errors.find((e) => /Failed|Error/.test(e)));
   if (failed) {
-    const full = (failed.err ?? '').replace(PREFIX, '').trim();
+    const full = failed.replace(/^Failed to provide credentials for image: /, '').replace(/^Failed getting credential from external registry credential provider: /, '').replace(PREFIX, '').trim();
     // The kubelet appends the plugin's whole stderr; keep the report readable.
     const message = full.length > 800 ? `${full.slice(0, 800)}... (${full.length} characters)` : full;
-    const step = message.startsWith('error execing credential provider plugin') ? 'exec'
-      : message.startsWith('error reading GVK from response') ? 'gvk'
-        : message.startsWith('apiVersion from credential plugin response did not match') ? 'apiVersion'
-          : message.startsWith('error decoding credential provider plugin response from stdout') ? 'decode'
-            : message.startsWith('credential provider plugin returned the service account token as the password') ? 'tokenEcho'
-              : message.startsWith('credential provider plugin did not return a valid cacheKeyType') ? 'cacheKeyType' : 'other';
-    return { kind: 'no-credentials', step, message };
+    return { kind: 'no-credentials', step: stepOf(full) ?? 'other', message };
   }
-  const skipped = r.logs.find((l) => /Service account name is empty|Failed to get service account data/.test(l.msg));
   if (skipped) return { kind: 'skipped', message: `${skipped.msg}${skipped.err ? `: ${skipped.err}` : ''}` };
+  if (!r.logs.some((l) => /credentials from external exec plugin/.test(l.msg))) return { kind: 'not-called' };
   return { kind: 'no-match' };
 }
 
@@ -123,6 +133,7 @@ export function describeOutcome(o: KubeletOutcome, image: string): string {
     case 'no-match': return `accepts the response, but no auth key matches ${image}, so the pull goes ahead without these credentials`;
     case 'no-credentials': return `gets no credentials: ${o.message}`;
     case 'skipped': return `does not call the plugin: ${o.message}`;
+    case 'not-called': return `does not call the plugin: ${image} matches none of the provider's matchImages`;
     case 'register-error': return `refuses to start: ${o.message}`;
     case 'waiting': return `was still waiting for the plugin after ${o.seconds.toFixed(1)} s, when certify ended it (the kubelet waits until its 1-minute limit, or for ever while a process holds stdout)`;
   }

@@ -3,7 +3,7 @@
 // names the field and the fix; the rule id ties it to the golden table in the tests.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { parseGoDuration } from './duration.ts';
 import { duplicateKeys, looksLikeJson, parseStrictJson } from './json.ts';
@@ -36,6 +36,7 @@ export const RULES: Record<string, string> = {
   'decode.type': 'strict decoding: every value has its field\'s type',
   'decode.duration': 'defaultCacheDuration must parse as a Go duration',
   'providers.required': 'at least 1 provider',
+  'name.required': 'provider name must not be empty (the kubelet looks for <bin-dir>/ itself and refuses to start)',
   'name.slash': 'provider name cannot contain \'/\'',
   'name.space': 'provider name cannot contain spaces',
   'name.dot': 'provider name cannot be \'.\'',
@@ -116,6 +117,7 @@ function providerIssues(p: CredentialProvider, i: number, seen: Set<string>, o: 
   const f = (name: string): string => `providers[${i}].${name}`;
   const out: ConfigIssue[] = [];
   const name = p.name ?? '';
+  if (name === '') out.push({ rule: 'name.required', field: f('name'), problem: 'the name is empty: the kubelet looks for the plugin at <bin-dir>/ (the directory itself) and refuses to start ("error inspecting binary executable")', fix: 'set name to the file name of the plugin in --image-credential-provider-bin-dir' });
   if (name.includes('/')) out.push({ rule: 'name.slash', field: f('name'), problem: `provider name cannot contain '/' (${JSON.stringify(name)})`, fix: 'use the bare file name of the plugin in --image-credential-provider-bin-dir' });
   if (name.includes(' ')) out.push({ rule: 'name.space', field: f('name'), problem: `provider name cannot contain spaces (${JSON.stringify(name)})`, fix: 'rename the plugin file (or a symlink to it) to a name without spaces' });
   if (name === '.') out.push({ rule: 'name.dot', field: f('name'), problem: "provider name cannot be '.'", fix: 'use the file name of the plugin' });
@@ -227,11 +229,12 @@ export function parseConfigText(text: string, source: string): unknown {
     if (dup) throw bad('JSON', `duplicate key ${JSON.stringify(dup.key)}${dup.path ? ` in ${dup.path}` : ''}`);
     return doc;
   }
-  try {
-    return parseYaml(text, { version: '1.1', uniqueKeys: true, strict: true });
-  } catch (err) {
-    throw bad('YAML', (err as Error).message);
-  }
+  // sigs.k8s.io/yaml decodes the first document of a stream and ignores the rest.
+  const first = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, strict: true });
+  const doc = Array.isArray(first) ? first[0] : undefined;
+  if (!doc) return null;
+  if (doc.errors.length > 0) throw bad('YAML', doc.errors[0]?.message ?? 'syntax error');
+  return doc.toJS() as unknown;
 }
 
 export function issuesToUsageError(source: string, issues: ConfigIssue[], version: KubernetesVersion): UsageError {

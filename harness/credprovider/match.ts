@@ -35,7 +35,14 @@ export function parseSchemelessUrl(text: string): SchemelessUrl {
   const at = authority.lastIndexOf('@');
   if (at >= 0) authority = authority.slice(at + 1);
   const host = authority;
-  if (!host.startsWith('[')) {
+  // Go's parseHost: "[" only opens an IP literal at the very start (go1.24.8 / go1.25.2 and later).
+  if (host.lastIndexOf('[') > 0) throw goParseError(text, 'invalid IP-literal');
+  if (host.startsWith('[')) {
+    const close = host.lastIndexOf(']');
+    if (close < 0) throw goParseError(text, "missing ']' in host");
+    const port = host.slice(close + 1);
+    if (port !== '' && !/^:\d*$/.test(port)) throw goParseError(text, `invalid port ${JSON.stringify(port)} after host`);
+  } else {
     const colon = host.lastIndexOf(':');
     if (colon >= 0) {
       const port = host.slice(colon);
@@ -85,8 +92,9 @@ export class BadPatternError extends Error {
   }
 }
 
-function escapeRegExp(ch: string): string {
-  return ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+/** Escapes a character for a regular expression in unicode mode ("\\-" is valid only inside a class). */
+function escapeRegExp(ch: string, inClass = false): string {
+  return ch.replace(inClass ? /[\\^$.*+?()[\]{}|/-]/g : /[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /** Go's path/filepath.Match (Unix): `*`, `?`, `[...]` classes with ranges and `^`, `\` escapes. */
@@ -143,7 +151,7 @@ export function goGlobToRegExp(pattern: string): RegExp {
           hi = escaped();
           if ((hi.codePointAt(0) ?? 0) < (lo.codePointAt(0) ?? 0)) bad();
         }
-        cls += hi === lo ? escapeRegExp(lo) : `${escapeRegExp(lo)}-${escapeRegExp(hi)}`;
+        cls += hi === lo ? escapeRegExp(lo, true) : `${escapeRegExp(lo, true)}-${escapeRegExp(hi, true)}`;
         ranges++;
       }
       re += `[${cls}]`;

@@ -229,6 +229,14 @@ func providerConfig(req request, out *result) {
 }
 
 func kubeletConfig(req request, out *result) {
+	// Some settings make the kubelet's own defaulting panic (an unknown feature gate in 1.35): the
+	// kubelet would crash at start, which is a refusal too.
+	defer func() {
+		if p := recover(); p != nil {
+			out.Accepted = boolPtr(false)
+			out.Error = fmt.Sprintf("the kubelet panics: %v", p)
+		}
+	}()
 	path, err := filepath.Abs(req.ConfigPath)
 	if err != nil {
 		fail("%v", err)
