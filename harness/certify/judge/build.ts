@@ -35,12 +35,16 @@ function sources(): Record<string, string> {
   return out;
 }
 
-/** The build tag that selects the keyring glue for a minor (the entry points' signatures differ). */
-export function judgeTag(release: string): string {
+/**
+ * The build tag that selects the keyring glue for a minor (the entry points' signatures differ).
+ * 1.34 and later need none, so their compiled packages are exactly the kubelet's (same toolchain,
+ * flags and module versions): a judge build and a kubelet build of one release share Go's build cache.
+ */
+export function judgeTag(release: string): string | undefined {
   const { minor } = parseRelease(release, 'release');
   if (minor <= 32) return 'judge_v132';
   if (minor === 33) return 'judge_v133';
-  return 'judge_sa';
+  return undefined;
 }
 
 function key(release: string, files: Record<string, string>): string {
@@ -95,13 +99,14 @@ export async function ensureJudge(release: string, o: { onBuildStart?: (why: str
       // -e: tidy also walks test dependencies of packages the judge never builds.
       await run(nice(['go', 'mod', 'tidy', '-e']), { cwd: work, env: e, timeoutMs: 30 * 60_000 });
       const ldflags = `-s -w -X main.kubernetesVersion=${release}`;
-      const r = await run(nice(['go', 'build', '-trimpath', `-tags=${judgeTag(release)}`, `-ldflags=${ldflags}`, '-o', 'judge', '.']), { cwd: work, env: e, timeoutMs: 45 * 60_000, allowFailure: true });
+      const tag = judgeTag(release);
+      const r = await run(nice(['go', 'build', '-trimpath', ...(tag ? [`-tags=${tag}`] : []), `-ldflags=${ldflags}`, '-o', 'judge', '.']), { cwd: work, env: e, timeoutMs: 45 * 60_000, allowFailure: true });
       if (r.exitCode !== 0) {
         throw new HarnessError(`cannot build the ${release} kubelet judge: ${r.stderr.trim().split('\n').slice(-15).join('\n')}`,
           `check that the Go module proxy serves k8s.io/kubernetes@${release} and its staging modules (GOPROXY=${e.GOPROXY})`);
       }
       const seconds = (performance.now() - t0) / 1000;
-      writeFileSync(join(work, 'BUILD.json'), JSON.stringify({ recipe: RECIPE, release, toolchain: src.toolchain, tag: judgeTag(release), seconds: Math.round(seconds), builtAt: new Date().toISOString() }, null, 2) + '\n');
+      writeFileSync(join(work, 'BUILD.json'), JSON.stringify({ recipe: RECIPE, release, toolchain: src.toolchain, tag: judgeTag(release) ?? null, seconds: Math.round(seconds), builtAt: new Date().toISOString() }, null, 2) + '\n');
       rmSync(dir, { recursive: true, force: true });
       renameSync(work, dir);
       return { release, path: bin, toolchain: src.toolchain, cached: false, seconds };

@@ -167,7 +167,7 @@ export async function runDifferential(version: KubernetesVersion, o: RunOptions 
     mkdirSync(dir);
     let kubelet: Verdict;
     let rules: Verdict;
-    let detail = '';
+    let detail: string;
     if (c.kind === 'lookup') {
       const binDir = join(dir, 'bin');
       mkdirSync(binDir);
