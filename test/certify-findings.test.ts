@@ -141,7 +141,7 @@ test('finding 5c: --config with a directory works for 1.35 and is a usage error 
 });
 
 test('finding 6: a klog-based plugin\'s failure reason quotes its error line, not its first info line', async (t) => {
-  const r = await certify(['--plugin', join(FIXTURES, 'klog-error.sh'), '--image', IMAGE, '--no-kubelet-judge']);
+  const r = await certify(['--plugin', join(FIXTURES, 'klog-error.sh'), '--image', IMAGE]);
   t.is(r.code, 1);
   const reason = check(r.report, 'exec.valid-exit')?.reason ?? '';
   t.regex(reason, /failed to get credentials: lookup sts\.pullproof\.invalid: no such host/);
