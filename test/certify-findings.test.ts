@@ -76,7 +76,7 @@ test('finding 1: a descendant that left the process group with setsid and holds 
   const held = check(r.report, 'exec.stdout-closed');
   t.is(held?.status, 'fail');
   t.regex(held?.reason ?? '', /\(sleep, which had left the plugin's session and process group with setsid\) still held stdout/);
-  t.regex(held?.reason ?? '', /outside the plugin's process group, found as descendants of pullproof's subreaper/);
+  t.regex(held?.reason ?? '', /pullproof ended that process \(\d+ sleep\), which was outside the plugin's process group: pullproof's subreaper found it as a descendant/);
   t.notRegex(JSON.stringify(r.report), /killed the whole process group|process group killed/);
   t.true(r.report?.calls.every((c) => c.ended.some((p) => p.command === 'sleep' && p.leftProcessGroup && p.heldStdout)));
   t.deepEqual(processesWith(marker), [], 'no process the plugin started is still running');

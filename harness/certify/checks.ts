@@ -39,8 +39,10 @@ function describeHolders(ps: EndedProcess[]): string {
 /** What certify ended, truthfully: each process, and whether a process-group kill would have missed it. */
 export function endedText(ps: EndedProcess[]): string {
   if (ps.length === 0) return 'nothing (no process was left)';
+  const list = ps.map((p) => `${p.pid} ${p.command}`).join(', ');
   const escaped = ps.filter((p) => p.leftGroup).length;
-  return `${ps.length === 1 ? 'that process' : `all ${ps.length} processes the plugin left`} (${ps.map((p) => `${p.pid} ${p.command}`).join(', ')})${escaped > 0 ? `, ${escaped} of them outside the plugin's process group, found as descendants of pullproof's subreaper` : ''}`;
+  if (ps.length === 1) return `that process (${list})${escaped ? ', which was outside the plugin\'s process group: pullproof\'s subreaper found it as a descendant' : ''}`;
+  return `all ${ps.length} processes the plugin left (${list})${escaped ? `, ${escaped} of them outside the plugin's process group, found as descendants of pullproof's subreaper` : ''}`;
 }
 
 function describeEnd(o: ExecOutcome): string {
