@@ -105,13 +105,18 @@ export function kubeletOutcome(a: JudgeAnswer): KubeletOutcome {
   // 1.34+ log ErrorS("Failed to provide credentials for image", err); 1.32 and 1.33 log Errorf with
   // the error in the message. The first error-level entry that names a step is the verdict.
   const errors = r.logs.filter((l) => l.error).map((l) => (l.err ? `${l.msg}: ${l.err}` : l.msg));
-  const stepOf = (text: string): KubeletStep | undefined =>
-    text.includes('error execing credential provider plugin') ? 'exec'
-      : text.includes('error reading GVK from response') ? 'gvk'
-        : text.includes('apiVersion from credential plugin response did not match') ? 'apiVersion'
-          : text.includes('error decoding credential provider plugin response from stdout') ? 'decode'
-            : text.includes('credential provider plugin returned the service account token as the password') ? 'tokenEcho'
-              : text.includes('credential provider plugin did not return a valid cacheKeyType') ? 'cacheKeyType' : undefined;
+  // The wording changed between releases (1.34: "Credential provider plugin returned the service
+  // account token as the password for image ..."; 1.35: "credential provider plugin returned ..."):
+  // compare without case.
+  const stepOf = (text: string): KubeletStep | undefined => {
+    const t = text.toLowerCase();
+    return t.includes('error execing credential provider plugin') ? 'exec'
+      : t.includes('error reading gvk from response') ? 'gvk'
+        : t.includes('apiversion from credential plugin response did not match') ? 'apiVersion'
+          : t.includes('error decoding credential provider plugin response from stdout') ? 'decode'
+            : t.includes('credential provider plugin returned the service account token as the password') ? 'tokenEcho'
+              : t.includes('credential provider plugin did not return a valid cachekeytype') ? 'cacheKeyType' : undefined;
+  };
   if (r.found && (r.auths?.length ?? 0) > 0) return { kind: 'credentials', count: r.auths?.length ?? 0, usernames: (r.auths ?? []).map((x) => x.username) };
   const skipped = r.logs.find((l) => /Service account name is empty|Failed to get service account data/.test(l.msg));
   const failed = errors.find((e) => stepOf(e)) ?? (skipped ? undefined : errors.find((e) => /Failed|Error/.test(e)));
