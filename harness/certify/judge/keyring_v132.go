@@ -5,6 +5,8 @@
 package main
 
 import (
+	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/apis/config"
+	"k8s.io/kubernetes/pkg/kubelet/kubeletconfig/configfiles"
 	"os"
 
 	"k8s.io/kubernetes/pkg/credentialprovider"
@@ -48,4 +50,9 @@ func lookupImage(req request) ([]authOut, bool) {
 		out = append(out, authOut{Username: a.Username, PasswordSHA256: hash(a.Password), PasswordIsToken: req.Token != "" && a.Password == req.Token})
 	}
 	return out, ok
+}
+
+// The config loader's Load takes a context from 1.34 on.
+func loadKubeletConfigFile(l configfiles.Loader) (*kubeletconfig.KubeletConfiguration, error) {
+	return l.Load()
 }

@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/kubernetes/pkg/credentialprovider/plugin"
+	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/apis/config"
+	"k8s.io/kubernetes/pkg/kubelet/kubeletconfig/configfiles"
 )
 
 func registerPlugins(configPath, binDir string, h *hooks) error {
@@ -48,4 +50,9 @@ func lookupImage(req request) ([]authOut, bool) {
 		out = append(out, o)
 	}
 	return out, ok
+}
+
+// The config loader's Load takes a context from 1.34 on.
+func loadKubeletConfigFile(l configfiles.Loader) (*kubeletconfig.KubeletConfiguration, error) {
+	return l.Load()
 }

@@ -20,7 +20,6 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -245,7 +244,7 @@ func kubeletConfig(req request, out *result) {
 	if err != nil {
 		fail("%v", err)
 	}
-	kc, err := loader.Load(context.Background())
+	kc, err := loadKubeletConfigFile(loader)
 	if err == nil {
 		// As the kubelet does before validating: the file's gates become the process's gates.
 		err = utilfeature.DefaultMutableFeatureGate.SetFromMap(kc.FeatureGates)
