@@ -102,7 +102,7 @@ async function rulesLookup(c: LookupCase, version: KubernetesVersion, pluginPath
 
 /** Where the kubelet refused a config: reading it (decode), its rules (validate), or finding the plugin (binary). */
 function configStage(message: string): string {
-  if (/^failed to validate|duplicate provider name/.test(message)) return 'validate';
+  if (/^failed to validate|duplicate provider name|registered twice/.test(message)) return 'validate';
   if (/^error inspecting binary executable/.test(message)) return 'binary';
   return 'decode';
 }

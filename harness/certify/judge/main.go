@@ -37,6 +37,7 @@ import (
 	kubeletconfigvalidation "k8s.io/kubernetes/pkg/kubelet/apis/config/validation"
 	"k8s.io/kubernetes/pkg/kubelet/kubeletconfig/configfiles"
 	utilfs "k8s.io/kubernetes/pkg/util/filesystem"
+	"sigs.k8s.io/yaml"
 )
 
 // Set with -ldflags -X main.kubernetesVersion=v1.35.4.
@@ -207,18 +208,75 @@ func hash(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// fatalExit is what klog.Fatal's exit becomes inside the judge: the kubelet would exit there.
+type fatalExit int
+
+// providerNames reads only the provider names of a config file or directory, to put a stand-in
+// executable for each into the bin dir; the kubelet's own code does all the judging.
+func providerNames(path string) []string {
+	files := []string{path}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		files = nil
+		for _, pattern := range []string{"*.json", "*.yaml", "*.yml"} {
+			m, _ := filepath.Glob(filepath.Join(path, pattern))
+			files = append(files, m...)
+		}
+	}
+	var names []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var doc struct {
+			Providers []struct {
+				Name string `json:"name"`
+			} `json:"providers"`
+		}
+		if yaml.Unmarshal(data, &doc) == nil {
+			for _, p := range doc.Providers {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	return names
+}
+
 func providerConfig(req request, out *result) {
 	if err := setGates(req.Gates); err != nil {
 		out.RequestProblems = err.Error()
 		return
 	}
-	empty, err := os.MkdirTemp("", "pullproof-judge-bin-")
+	binDir, err := os.MkdirTemp("", "pullproof-judge-bin-")
 	if err != nil {
 		fail("%v", err)
 	}
-	defer os.RemoveAll(empty)
-	err = registerPlugins(req.ConfigPath, empty, &hooks{})
-	// With an empty bin dir, the first error after decoding and validation is the missing binary.
+	defer os.RemoveAll(binDir)
+	// A stand-in executable per provider name, so registration runs to its end as in a kubelet whose
+	// bin dir has the plugins: a name twice makes 1.32 exit (klog.Fatalf) and later ones panic.
+	for _, name := range providerNames(req.ConfigPath) {
+		if name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/") {
+			_ = os.WriteFile(filepath.Join(binDir, name), []byte("#!/bin/sh\nexit 1\n"), 0o755)
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out.Accepted = boolPtr(false)
+			if code, ok := p.(fatalExit); ok {
+				last := ""
+				for _, e := range captured.entries {
+					last = e.Msg
+				}
+				out.Error = fmt.Sprintf("the kubelet exits (status %d): %s", int(code), last)
+			} else {
+				out.Error = fmt.Sprintf("the kubelet panics: %v", p)
+			}
+		}
+	}()
+	klog.OsExit = func(code int) { panic(fatalExit(code)) }
+	err = registerPlugins(req.ConfigPath, binDir, &hooks{})
+	// A plugin missing from the bin dir means the config itself was accepted (only names this
+	// judge could not read, or could not create, get there).
 	if err == nil || strings.HasPrefix(err.Error(), "plugin binary executable ") {
 		out.Accepted = boolPtr(true)
 		return
