@@ -3,6 +3,7 @@
 // random surroundings are never found after redaction, and ordinary text is left alone.
 import test from 'ava';
 import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
 import { CommandError } from '../harness/util/exec.ts';
 import { goProxy, goProxyForDisplay } from '../harness/build/go.ts';
 import { REDACTED, Redactor, redact, registerSecret } from '../harness/util/secrets.ts';
@@ -60,17 +61,18 @@ const ENCODINGS: Encoding[] = [
 ];
 
 test('a registered secret in any encoding and any surroundings is never found after redaction (property)', (t) => {
-  let runs = 0;
-  fc.assert(fc.property(secretArb, userArb, fc.uint8Array({ maxLength: 5 }), fc.constantFrom(...ENCODINGS), aroundArb, aroundArb, (secret, user, pad, enc, before, after) => {
+  const out = fc.check(fc.property(secretArb, userArb, fc.uint8Array({ maxLength: 5 }), fc.constantFrom(...ENCODINGS), aroundArb, aroundArb, (secret, user, pad, enc, before, after) => {
     const r = new Redactor();
     r.register(secret);
     const text = `${before}${enc.encode(secret, user, Buffer.from(pad))}${after}`;
-    runs++;
-    // The oracle must see the secret before redaction (else it proves nothing), and not after.
-    return leaks(text, secret).length > 0 && leaks(r.redact(text), secret).length === 0;
+    // The oracle must see the secret before redaction, else the case proves nothing: skipped (rare,
+    // e.g. a "%" just before a percent-encoded secret decodes as another byte, for any URL decoder too).
+    fc.pre(leaks(text, secret).length > 0);
+    return leaks(r.redact(text), secret).length === 0;
   }), { numRuns: 3000 });
-  t.is(runs, 3000);
-  t.log(`${runs} random secrets x encodings x surroundings, ${ENCODINGS.length} encodings: none found after redaction`);
+  t.false(out.failed, fc.defaultReportMessage(out) ?? '');
+  t.true(out.numSkips < 150, `${out.numSkips} cases skipped because the oracle could not see the secret before redaction`);
+  t.log(`${out.numRuns} random secrets x ${ENCODINGS.length} encodings x surroundings: none found after redaction (${out.numSkips} skipped)`);
 });
 
 test('credentials nobody registered are still removed by shape: headers, userinfo, docker configs (property)', (t) => {
@@ -78,9 +80,29 @@ test('credentials nobody registered are still removed by shape: headers, userinf
   const shaped = ENCODINGS.filter((e) => /HTTP dump|curl|header|Header|userinfo|dockerconfigjson/.test(e.name));
   fc.assert(fc.property(token, userArb, fc.constantFrom(...shaped), aroundArb, (secret, user, enc, before) => {
     const text = `${before} ${enc.encode(secret, user, Buffer.alloc(0))}\n`;
-    return leaks(text, secret).length > 0 && leaks(new Redactor().redact(text), secret).length === 0;
+    fc.pre(leaks(text, secret).length > 0);
+    return leaks(new Redactor().redact(text), secret).length === 0;
   }), { numRuns: 1000 });
   t.pass();
+});
+
+test('long tokens (kept as head and tail windows with a hash) are found whole in every encoding (property)', (t) => {
+  const longToken = fc.string({ unit: fc.constantFrom(...ALNUM, '-', '_', '.'), minLength: 65, maxLength: 1500 });
+  const out = fc.check(fc.property(longToken, userArb, fc.uint8Array({ maxLength: 5 }), fc.constantFrom(...ENCODINGS), aroundArb, (secret, user, pad, enc, before) => {
+    const r = new Redactor();
+    r.register(secret);
+    const text = `${before}${enc.encode(secret, user, Buffer.from(pad))}`;
+    fc.pre(leaks(text, secret).length > 0);
+    return leaks(r.redact(text), secret).length === 0;
+  }), { numRuns: 300 });
+  t.false(out.failed, fc.defaultReportMessage(out) ?? '');
+  t.true(out.numSkips < 15);
+  // Found whole, not only its ends: nothing of it is left between them.
+  const token = `${'x'.repeat(40)}${b64url(randomBytes(900))}`;
+  const r = new Redactor();
+  r.register(token);
+  t.is(r.redact(`before ${token} after`), `before ${REDACTED} after`);
+  t.is(r.redact(`cut off: ${token.slice(0, 300)}`), `cut off: ${REDACTED}${token.slice(64, 300)}`, 'a cut-off copy loses at least its head');
 });
 
 // Ordinary log words, and short values that are also field secrets somewhere else.
@@ -97,6 +119,12 @@ test('ordinary text is untouched, and a short field secret goes only where it is
       return r.redact(text) === expected;
     }), { numRuns: 2000 });
   t.pass();
+});
+
+test('configs that only mention authorization are left alone', (t) => {
+  const kubeletConfig = 'authentication:\n  anonymous:\n    enabled: false\nauthorization:\n  mode: Webhook\n  webhook:\n    cacheAuthorizedTTL: 0s\n';
+  const apiserver = '--authorization-mode=Node,RBAC --authorization-webhook-version=v1 group=authorization.k8s.io';
+  for (const text of [kubeletConfig, apiserver]) t.is(new Redactor().redact(text), text);
 });
 
 test('the alignments found in the field: no-access: and pullproof-admin: are caught like tenant-a:', (t) => {

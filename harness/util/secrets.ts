@@ -122,8 +122,10 @@ const Q = String.raw`(?:\\*["'])?`;
 // -H arguments), "authorization: bearer x" (HTTP/2), {"authorization":"Basic x"} (JSON, escaped JSON),
 // Go's map[Authorization:[Basic x]], ?authorization=Bearer%20x; Proxy-Authorization and Docker's
 // X-Registry-Auth (base64 JSON with the password) too. The scheme word stays, the credential goes.
+// The value is on the same line: YAML's "authorization:" followed by an indented block is a kubelet
+// config, not a header.
 const AUTH_HEADER = new RegExp(
-  String.raw`((?:proxy-)?authorization|x-registry-auth)(${Q}\s*[:=]\s*\[?\s*${Q}\s*)((?:basic|bearer|token|digest|negotiate|aws4-hmac-sha256)(?:\s|%20|\+)+)?([^"'\\\]\r\n,}&\s][^"'\\\]\r\n,}&]*)`,
+  String.raw`((?:proxy-)?authorization|x-registry-auth)(${Q}[ \t]*[:=][ \t]*\[?[ \t]*${Q}[ \t]*)((?:basic|bearer|token|digest|negotiate|aws4-hmac-sha256)(?:[ \t]|%20|\+)+)?([^"'\\\]\r\n,}&\s][^"'\\\]\r\n,}&]*)`,
   'gi');
 // scheme://user:password@host: the password goes.
 const URL_USERINFO = /(:\/\/[^/\s:@"'<>]*:)([^/\s@"'<>]+)(@)/g;
