@@ -4,7 +4,11 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommandError } from '../harness/util/exec.ts';
+import { copyRedacted } from '../harness/util/redact-files.ts';
 import { goProxy, goProxyForDisplay } from '../harness/build/go.ts';
 import { REDACTED, Redactor, redact, registerSecret } from '../harness/util/secrets.ts';
 import { scanForSecrets } from './helpers/scan-secrets.ts';
@@ -166,4 +170,25 @@ test('the GOPROXY URL is shown without its userinfo, and its password is registe
   t.is(goProxy(), 'https://builder:Pr0xyPassw0rd@goproxy.corp.example/');
   t.is(goProxyForDisplay(), 'https://<redacted>@goproxy.corp.example/');
   t.false(redact('module lookup via Pr0xyPassw0rd failed').includes('Pr0xyPassw0rd'));
+});
+
+test('a log folder is copied into the report redacted; binary files and symlinks are listed, not copied', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-copy-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  registerSecret('KindLogSecret0123456789');
+  const src = join(dir, 'raw');
+  mkdirSync(join(src, 'node', 'pods'), { recursive: true });
+  writeFileSync(join(src, 'node', 'journal.log'), `kubelet: password=KindLogSecret0123456789 auth=${b64('tenant-a:KindLogSecret0123456789')}\n`);
+  writeFileSync(join(src, 'node', 'pods', '0.log'), 'plain line\n');
+  writeFileSync(join(src, 'node', 'system.journal'), Buffer.from('LPKSHHRH\0\0KindLogSecret0123456789'));
+  symlinkSync('/etc/hostname', join(src, 'node', 'link'));
+  const r = copyRedacted(src, join(dir, 'report'));
+  t.is(r.files, 2);
+  const journal = readFileSync(join(dir, 'report', 'node', 'journal.log'), 'utf8');
+  t.regex(journal, /^kubelet: password=<redacted> auth=\S*<redacted>\S*\n$/);
+  t.deepEqual(leaks(journal, 'KindLogSecret0123456789'), []);
+  t.is(readFileSync(join(dir, 'report', 'node', 'pods', '0.log'), 'utf8'), 'plain line\n');
+  t.false(existsSync(join(dir, 'report', 'node', 'system.journal')));
+  t.false(existsSync(join(dir, 'report', 'node', 'link')));
+  t.regex(readFileSync(join(dir, 'report', 'SKIPPED-BINARY.txt'), 'utf8'), /node\/system\.journal \(binary, 33 bytes\)\nnode\/link \(symlink\)|node\/link \(symlink\)\nnode\/system\.journal \(binary, 33 bytes\)/);
 });
