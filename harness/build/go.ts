@@ -43,6 +43,12 @@ export function goEnv(): Record<string, string> {
  */
 export function goProxy(): string {
   const value = process.env.GOPROXY?.replace(/,direct$/, '') || 'https://proxy.golang.org';
+  registerProxyCredentials(value);
+  return value;
+}
+
+/** Registers the userinfo of every URL in a GOPROXY value (a private proxy's credentials) as secrets. */
+export function registerProxyCredentials(value: string): void {
   for (const m of value.matchAll(/\/\/([^/@,|]*)@/g)) {
     for (const part of (m[1] ?? '').split(':')) {
       registerSecret(part);
@@ -51,11 +57,11 @@ export function goProxy(): string {
       } catch { /* not percent-encoded */ }
     }
   }
-  return value;
 }
 
 /** GOPROXY with every URL's userinfo replaced, for messages. */
 export function goProxyForDisplay(value = goProxy()): string {
+  registerProxyCredentials(value);
   return value.replace(/\/\/[^/@,|]*@/g, '//<redacted>@');
 }
 

@@ -2,7 +2,7 @@
 // order on success, failure, Ctrl-C, SIGTERM, an uncaught error or the run's timeout; each step has
 // its own time limit and one failing step does not stop the others. `--keep` skips it for debugging.
 import { abortRunningCommands } from './exec.ts';
-import { registeredSecrets } from './secrets.ts';
+import { secretSnapshot } from './secrets.ts';
 import { log, warn } from './log.ts';
 import { testHooks } from './test-hooks.ts';
 
@@ -45,7 +45,7 @@ export class Cleanup {
   }
 
   private async execute(): Promise<CleanupOutcome[]> {
-    testHooks.secretsAtCleanup?.(registeredSecrets());
+    testHooks.secretsAtCleanup?.(secretSnapshot());
     const outcomes: CleanupOutcome[] = [];
     if (this.keep) {
       if (this.steps.length > 0) {

@@ -235,8 +235,13 @@ export function registerFieldSecret(field: string, value: string | undefined | n
   shared.registerField(field, value);
 }
 
-/** All registered secrets (the test seam hands them to tests that scan output for leaks). */
-export function registeredSecrets(): SecretSnapshot {
+/** The secrets registered to be redacted everywhere (tests scan output for them). */
+export function registeredSecrets(): string[] {
+  return shared.snapshot().values;
+}
+
+/** Every registered secret, field secrets included (the test seam hands this to leak scans). */
+export function secretSnapshot(): SecretSnapshot {
   return shared.snapshot();
 }
 

@@ -10,7 +10,7 @@
 //                                             0600) when cleanup starts and again at exit
 import { writeFileSync } from 'node:fs';
 import { log } from '../../harness/util/log.ts';
-import { registeredSecrets, type SecretSnapshot } from '../../harness/util/secrets.ts';
+import { secretSnapshot, type SecretSnapshot } from '../../harness/util/secrets.ts';
 import { testHooks } from '../../harness/util/test-hooks.ts';
 import { ExpectationFailed } from '../../harness/suite/types.ts';
 
@@ -44,7 +44,7 @@ if (secretsFile) {
   const dump = (s: SecretSnapshot): void => writeFileSync(secretsFile, JSON.stringify(s), { mode: 0o600 });
   testHooks.secretsAtCleanup = dump;
   // Secrets registered after cleanup started (none today) would be missed by the hook alone.
-  process.on('exit', () => dump(registeredSecrets()));
+  process.on('exit', () => dump(secretSnapshot()));
 }
 
 const { main } = await import('../../harness/cli/main.ts');
