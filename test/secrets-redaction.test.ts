@@ -54,6 +54,8 @@ const ENCODINGS: Encoding[] = [
   { name: "JSON with Go's escapes", encode: (s) => JSON.stringify({ password: s }).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) },
   { name: 'JSON with <>& escaped', encode: (s) => JSON.stringify({ password: s }).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) },
   { name: 'JSON, ASCII only (Python)', encode: (s) => JSON.stringify({ password: s }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) },
+  { name: 'HTML attribute', encode: (s) => `<td title="${s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)}">` },
+  { name: 'XML, JSON inside', encode: (s) => `<failure message="${JSON.stringify({ password: s }).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)}"/>` },
   { name: 'dockerconfigjson', encode: (s, u) => dockerConfig(u, s, false) },
   { name: 'dockerconfigjson, base64 (a Secret\'s data)', encode: (s, u) => b64(dockerConfig(u, s, true)) },
   { name: 'Secret manifest with base64 dockerconfigjson, as JSON', encode: (s, u) => JSON.stringify({ kind: 'Secret', data: { '.dockerconfigjson': b64(dockerConfig(u, s, false)) } }) },

@@ -3,7 +3,7 @@
 //
 // A registered secret is removed in every form it takes on its way into a log or a report: raw; JSON-
 // escaped (once, twice, Go's and Python's \u escapes); percent-encoded (four safe-character sets, upper
-// and lower hex, space as %20 or +); base64 and base64url at each of the three byte alignments it can
+// and lower hex, space as %20 or +); HTML/XML-escaped (index.html, junit.xml), also after JSON; base64 and base64url at each of the three byte alignments it can
 // have inside a larger encoded string (so base64("user:" + password) is caught whatever the user's
 // length); and base64 of those (a .dockerconfigjson, whose "auth" is base64, inside a Secret's base64
 // data). Shapes are removed whether registered or not: JWTs, PEM private keys, Authorization headers in
@@ -104,9 +104,16 @@ function toBase64Url(b64: string): string {
   return b64.replace(/\+/g, '-').replace(/\//g, '_');
 }
 
+/** HTML and XML escapes (index.html, junit.xml): &<>" always, ' as &#39;, &#x27; or &apos;; text content escapes &<> only. */
+export function markupForms(s: string): string[] {
+  if (!/[&<>"']/.test(s)) return [s];
+  const base = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return unique([base, ...['&#39;', '&#x27;', '&apos;'].map((q) => base.replace(/"/g, '&quot;').replace(/'/g, q))]);
+}
+
 /** Every string whose presence in a text would give the secret away (see the header comment). */
 export function encodedForms(secret: string): string[] {
-  const level0 = unique([secret, ...jsonForms(secret), ...urlForms(secret)]);
+  const level0 = unique([secret, ...jsonForms(secret), ...urlForms(secret), ...markupForms(secret), ...jsonForms(secret).flatMap(markupForms)]);
   const level1 = level0.flatMap((f) => base64Stable(Buffer.from(f)));
   const level2 = level1.flatMap((f) => base64Stable(Buffer.from(f)));
   return unique([...level0, ...level1, ...level1.map(toBase64Url), ...level2]).filter((f) => f.length >= WINDOW);

@@ -5,8 +5,8 @@
 //   raw; JSON-unescaped once and twice; percent-decoded (with and without + as space); base64 and
 //   base64url decoded from each of the 4 character offsets of every base64 run (so a secret at any byte
 //   alignment inside a larger encoded string decodes whole, as long as enough of it is left to give it
-//   away); base64 decoded twice (a docker config, whose "auth" is base64, inside base64); and base64
-//   and JSON-unescaping in both orders.
+//   away); base64 decoded twice (a docker config, whose "auth" is base64, inside base64); base64
+//   and JSON-unescaping in both orders; HTML/XML entities decoded (index.html, junit.xml), then JSON.
 // A field secret (a short value given for a named field, e.g. certify --env KEY=VALUE) is looked for as
 // that field's value (KEY=VALUE, "KEY":"VALUE", KEY: VALUE) in every view.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -52,6 +52,14 @@ function jsonUnescape(s: string): string {
   });
 }
 
+function markupUnescape(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (m, e: string) => {
+    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
+    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[e] ?? m;
+  });
+}
+
 function percentDecode(s: string, plusIsSpace: boolean): string {
   const t = plusIsSpace ? s.replace(/\+/g, ' ') : s;
   return t.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'));
@@ -84,6 +92,8 @@ function views(text: string): Map<string, string> {
   v.set('base64 twice', base64Decoded(b64, false, 12));
   v.set('base64 of JSON-unescaped', base64Decoded(json1, false));
   v.set('JSON-unescaped base64', jsonUnescape(b64));
+  v.set('HTML/XML-unescaped', markupUnescape(text));
+  v.set('HTML/XML- then JSON-unescaped', jsonUnescape(markupUnescape(text)));
   return v;
 }
 
