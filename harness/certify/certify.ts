@@ -14,7 +14,7 @@ import { CONFIG_V1, PROVIDER_V1, type CredentialProvider, type CredentialProvide
 import { traitsOf, type KubernetesVersion } from '../credprovider/versions.ts';
 import { KIND_ISSUER, TestIssuer } from '../identity/test-issuer.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
-import { REDACTED, redact, registerSecret } from '../util/secrets.ts';
+import { REDACTED, redact, registerFieldSecret, registerSecret } from '../util/secrets.ts';
 import { judge, type Call } from './checks.ts';
 import { execPlugin } from './exec.ts';
 import type { CallRecord, CertifyReport, CheckResult, VersionResult } from './report.ts';
@@ -183,7 +183,8 @@ export async function certify(o: CertifyOptions): Promise<CertifyReport> {
   const t0 = performance.now();
   const progress = o.progress ?? ((): void => undefined);
   checkPlugin(o.plugin);
-  for (const v of Object.values(o.env)) registerSecret(v);
+  // Values the user gives are secrets whatever their length: redacted as that variable's value anywhere.
+  for (const [k, v] of Object.entries(o.env)) registerFieldSecret(k, v);
   const resolved = resolveProvider(o);
   const { provider, source } = resolved;
   const image = o.image ?? exampleImage(provider.matchImages);
@@ -192,7 +193,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyReport> {
   }
   const issuer = o.issuer ?? await TestIssuer.create(o.issuerUrl ?? KIND_ISSUER);
   const configEnv = Object.fromEntries((provider.env ?? []).map((e) => [e.name, e.value]));
-  for (const v of Object.values(configEnv)) registerSecret(v);
+  for (const [k, v] of Object.entries(configEnv)) registerFieldSecret(k, v);
   // As the kubelet: its own environment, then the provider's env (which wins), then --env.
   const judgeEnv = { ...process.env as Record<string, string>, ...o.env };
   const env = { ...process.env as Record<string, string>, ...configEnv, ...o.env };

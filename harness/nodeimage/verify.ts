@@ -2,6 +2,7 @@
 // a fenced run network, waits for every node to be Ready, runs a pod from the image's own pause image
 // on each node (pull policy Never), deletes the cluster and reads the fence's drop counter.
 import { writeFileSync } from 'node:fs';
+import { redact } from '../util/secrets.ts';
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { createCluster, type KindCluster } from '../kind/cluster.ts';
@@ -83,7 +84,7 @@ export async function verifyNodeImage(img: NodeImageResult, o: { workers?: numbe
     detach();
   }
   result.fenceDroppedPackets = ctx.fence?.droppedPackets;
-  writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), redact(JSON.stringify(result, null, 2) + '\n'));
   return result;
 }
 
