@@ -11,6 +11,7 @@ export const NEEDS_ROOT_OR_DOCKER = {
   'test/cache-transfer.test.ts': 'docker save/load',
   'test/cli-run.test.ts': 'whole runs: registry container, run network, fence',
   'test/cluster-smoke.test.ts': 'kind cluster',
+  'test/cluster-suites.test.ts': 'kind cluster',
   'test/ecr-cluster.test.ts': 'kind cluster',
   'test/host.test.ts': 'host setup, containers',
   'test/node-image.test.ts': 'node image build, kind clusters',
@@ -22,6 +23,10 @@ export const NEEDS_ROOT_OR_DOCKER = {
 
 // Need neither, but first build or download a tool from a package registry (minutes when cold).
 export const SLOW_FIRST_TIME = {
+  'test/certify-broken.test.ts': "builds the kubelet judge (k8s.io/kubernetes v1.35.4) from the Go module proxy",
+  'test/certify-differential.test.ts': "builds the kubelet judge (k8s.io/kubernetes v1.35.4) from the Go module proxy",
+  'test/certify-findings.test.ts': "builds the kubelet judge and the reaper from the Go module proxy",
+  'test/certify-reference.test.ts': "builds the kubelet judge (k8s.io/kubernetes v1.35.4) from the Go module proxy",
   'test/ecr-certify.test.ts': "builds AWS's ecr-credential-provider from the Go module proxy",
   'test/ecr-emulation.test.ts': "builds AWS's ecr-credential-provider from the Go module proxy",
   'test/report-junit.test.ts': 'creates a Python virtualenv with junitparser from PyPI',

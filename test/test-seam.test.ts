@@ -18,14 +18,10 @@ function tsFilesUnder(dir: string): string[] {
   });
 }
 
-// The old run engine, no longer used by `pullproof run` (harness/engine/ calls the hooks), still reads
-// its crash switch; remove it from this list when the file goes.
-const NOT_YET_CONVERTED = ['harness/suite/runner.ts'];
-
 test('no file under harness/ reads a test switch from the environment, or imports from test/', (t) => {
   const offenders = tsFilesUnder(join(PROJECT_ROOT, 'harness'))
     .map((f) => ({ f: relative(PROJECT_ROOT, f), text: readFileSync(f, 'utf8') }))
-    .filter(({ f, text }) => !NOT_YET_CONVERTED.includes(f) && (/env(?:\?\.|\.|\[['"`])PULLPROOF_TEST_/.test(text) || /from '(\.\.\/)+test\//.test(text)))
+    .filter(({ text }) => (/env(?:\?\.|\.|\[['"`])PULLPROOF_TEST_/.test(text) || /from '(\.\.\/)+test\//.test(text)))
     .map(({ f }) => f);
   t.deepEqual(offenders, []);
 });

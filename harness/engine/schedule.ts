@@ -153,40 +153,39 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     for (const r of runs) o.progress.scenarioStarted(r.planned, o.attempt);
     if (await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`)) {
       segmentStart = await scrape();
-      await pool(alive(), parallel, async (r) => {
+      const step = async (r: ScenarioRun, what: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+        if (r.result) return;
         try {
-          await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}" (setup)`, (signal) => r.prepare(signal));
+          await r.busy(() => withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"${what}`, fn));
         } catch (err) {
           fail(r, err);
         }
-      });
-      for (let phase = 0; phase <= w.barriers.length; phase++) {
+      };
+      if (w.barriers.length === 0) {
+        // No barrier: each scenario runs start to finish as soon as a slot is free (no waiting for others).
         await pool(alive(), parallel, async (r) => {
-          try {
-            await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"`, (signal) => r.runPhase(signal));
-          } catch (err) {
-            fail(r, err);
-          }
+          await step(r, ' (setup)', (signal) => r.prepare(signal));
+          await step(r, '', (signal) => r.runPhase(signal));
+          await step(r, '', (signal) => r.act(signal));
         });
-        const barrier = w.barriers[phase];
-        if (!barrier) break;
-        if (alive().length === 0) break;
-        await endSegment();
-        if ('restartKubelet' in barrier) {
-          await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
-        } else if ('kubelet' in barrier) {
-          if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
+      } else {
+        await pool(alive(), parallel, (r) => step(r, ' (setup)', (signal) => r.prepare(signal)));
+        for (let phase = 0; phase <= w.barriers.length; phase++) {
+          await pool(alive(), parallel, (r) => step(r, '', (signal) => r.runPhase(signal)));
+          const barrier = w.barriers[phase];
+          if (!barrier) break;
+          if (alive().length === 0) break;
+          await endSegment();
+          if ('restartKubelet' in barrier) {
+            await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
+          } else if ('kubelet' in barrier) {
+            if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
+          }
+          segmentStart = await scrape();
+          for (const r of alive()) r.passBarrier();
         }
-        segmentStart = await scrape();
-        for (const r of alive()) r.passBarrier();
+        await pool(alive(), parallel, (r) => step(r, '', (signal) => r.act(signal)));
       }
-      await pool(alive(), parallel, async (r) => {
-        try {
-          await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"`, (signal) => r.act(signal));
-        } catch (err) {
-          fail(r, err);
-        }
-      });
       await endSegment();
     }
   } catch (err) {
