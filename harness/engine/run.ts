@@ -18,7 +18,7 @@ import { writeReport } from '../report/write.ts';
 import { runKey, type PlannedScenario, type Shard } from './plan.ts';
 import { isCheckSuite, planSuites, type AnySuite } from './suites.ts';
 import { RunProgress } from './progress.ts';
-import { clusterInfo, provision, type Environment } from './provision.ts';
+import { clusterInfo, hosts, provision, type Environment, type WorkerNeed } from './provision.ts';
 import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './schedule.ts';
 import type { Worker } from './worker.ts';
 import { needsProviders } from './providers.ts';
@@ -136,7 +136,7 @@ async function executeWindows(windows: Window[], env: Environment, o: EngineOpti
   // Exclusive windows last, so the others flow first.
   const queue = [...windows].sort((a, b) => Number(a.exclusive) - Number(b.exclusive));
   for (const w of queue) {
-    if (!slots.some((sl) => sl.version === w.kubelet)) throw new HarnessError(`no worker runs kubelet ${w.kubelet} for window ${w.index}`);
+    if (!slots.some((sl) => sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane }))) throw new HarnessError(`no worker runs kubelet ${w.kubelet}${w.controlPlane ? ` under a control plane of ${w.controlPlane} or newer` : ''} for window ${w.index}`);
   }
   let exclusiveRunning = false;
   let running = 0;
@@ -161,7 +161,7 @@ async function executeWindows(windows: Window[], env: Environment, o: EngineOpti
       for (let i = 0; i < queue.length && !signal.aborted && !exclusiveRunning;) {
         const w = queue[i] as Window;
         if (w.exclusive && running > 0) break;
-        const slot = slots.find((sl) => !sl.busy && sl.version === w.kubelet);
+        const slot = slots.find((sl) => !sl.busy && sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane }));
         if (!slot) { i++; continue; }
         queue.splice(i, 1);
         slot.busy = true;
@@ -233,7 +233,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     dockerVersion = await dockerServerVersion().catch(() => undefined);
     if (controller.signal.aborted) throw new HarnessError(String(controller.signal.reason));
     env = await provision(ctx, {
-      kubelets: o.kubelets, workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
+      kubelets: workerNeeds(p.scenarios, o.kubelets), workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
       onRegistry: (r) => { partial.registry = r; }, onCluster: (c) => { partial.clusters.push(c); },
     });
     checks.push(...env.checks);
@@ -322,6 +322,13 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   writeReport(ctx.reportDir, report);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
+}
+
+/** The workers the plan needs: its applicable scenarios' kubelets and control-plane minimums (or --kubelet when none applies). */
+function workerNeeds(scenarios: readonly PlannedScenario[], kubelets: string[]): WorkerNeed[] {
+  const planned = scenarios.filter((s) => s.status === 'planned');
+  if (planned.length === 0) return kubelets.map((k) => ({ kubelet: k }));
+  return [...new Map(planned.map((s) => [`${s.kubelet}@${s.controlPlane ?? ''}`, { kubelet: s.kubelet, controlPlane: s.controlPlane }])).values()];
 }
 
 function median(xs: number[]): number {

@@ -8,7 +8,7 @@ import { HarnessError } from '../errors.ts';
 import type { ScenarioResult, WindowResult } from '../report/types.ts';
 import { log } from '../util/log.ts';
 import { registerSecret } from '../util/secrets.ts';
-import { kubeletModel } from './model.ts';
+import { isBarrier, kubeletModel } from './model.ts';
 import { ScenarioRun, SetupFailed, type ExecEnv } from './execute.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { KubeletSettingsSpec, Step } from './spec.ts';
@@ -22,6 +22,8 @@ export interface Window {
   index: number;
   key: string;
   kubelet: string;
+  /** The oldest control plane the window can run under (upgrade chains). */
+  controlPlane?: string;
   settings: KubeletSettingsSpec;
   barriers: Step[];
   exclusive: boolean;
@@ -46,7 +48,7 @@ export function windowsOf(scenarios: readonly PlannedScenario[]): Window[] {
   }
   const ws = [...byKey.entries()].map(([key, list]) => {
     const first = list[0] as PlannedScenario;
-    return { index: 0, key, kubelet: first.kubelet, settings: first.spec.kubelet, barriers: (first.spec.setup ?? []).filter((st) => 'restartKubelet' in st || 'kubelet' in st), exclusive: first.exclusive, scenarios: list };
+    return { index: 0, key, kubelet: first.kubelet, controlPlane: first.controlPlane, settings: first.spec.kubelet, barriers: (first.spec.setup ?? []).filter(isBarrier), exclusive: first.exclusive, scenarios: list };
   });
   ws.sort((a, b) => a.kubelet.localeCompare(b.kubelet) || Number(a.exclusive) - Number(b.exclusive) || a.key.localeCompare(b.key));
   ws.forEach((w, i) => { w.index = i + 1; });

@@ -32,7 +32,7 @@ export const fullReport: Full<Report> = {
     observed: {
       outcome: 'runs-cached', cause: 'unknown', summary: 's', phase: 'Running', container: { state: 'waiting', reason: 'ErrImagePull', message: 'm' },
       events: [{ type: 'Warning', reason: 'Failed', message: 'm', count: 1, at }],
-      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', auth: 'none', at, fault: 'error 503' }],
+      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', authScheme: 'none', at, fault: 'error 503' }],
       record: { name: 'registry/app', imageRef: 'sha256:1', entry, unreadable: 'bad json' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 }, recovery: { ran: true, seconds: 12, state: 'running' },
     },
     notes: ['n'], setup: [{ step: 0, what: 'w', expected: 'pulls-runs', observed: 'pulls-runs', ok: true }],
