@@ -77,7 +77,16 @@ export class ScenarioRun {
   private podSeq = 0;
   private readonly faulted = new Set<FaultProxy>();
   /** The image manager's must-pull results the oracle predicts for this scenario's pod starts (1.35+). */
+  /** The must-pull counter results the setup pods are predicted to increment. */
   readonly predictedChecks: string[] = [];
+  /** The act's predicted must-pull counter result: as specified, and as a known bug would count it. */
+  private actChecks: { specified?: string; bug?: string } = {};
+
+  /** Every must-pull counter result this scenario's pod starts increment, given how it was judged. */
+  checksCounted(status: ScenarioResult['status']): string[] {
+    const act = status === 'known-bug' && this.actChecks.bug ? this.actChecks.bug : this.actChecks.specified;
+    return [...this.predictedChecks, ...(act ? [act] : [])];
+  }
   /** Pod starts that reached the kubelet's image manager (each increments ensure_image_requests_total). */
   podStarts = 0;
   /** When the scenario's own work began (its world being created), and the time it was busy. */
@@ -391,7 +400,7 @@ export class ScenarioRun {
     }
     const before = this.entryBefore(spec.act.image);
     this.podStarts++;
-    if (prediction.mustPullCheck) this.predictedChecks.push(prediction.mustPullCheck);
+    this.actChecks = { specified: prediction.mustPullCheck, bug: prediction.knownBug?.mustPullCheck };
     const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover);
     this.finish(prediction, observation, before);
   }

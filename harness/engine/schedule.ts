@@ -217,7 +217,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   // The image manager's counters exist from 1.35; a window whose configuration was refused counted nothing.
   const counted = runs.filter((r) => r.result && r.result.status !== 'error' && r.result.status !== 'not-run' && r.result.observed?.outcome !== 'config-refused');
   if (window.metrics && factsOf(w.kubelet)?.imageManagerMetrics && counted.length === runs.length && !o.signal?.aborted) {
-    window.metricsCheck = checkWindowMetrics(counted.flatMap((r) => r.predictedChecks), counted.reduce((n, r) => n + r.podStarts, 0), window.metrics);
+    window.metricsCheck = checkWindowMetrics(counted.flatMap((r) => r.checksCounted((r.result as ScenarioResult).status)), counted.reduce((n, r) => n + r.podStarts, 0), window.metrics);
     if (!window.metricsCheck.ok) o.progress.note(`window ${w.index}: the image manager's counters disagree with the oracle: ${window.metricsCheck.problems.join('; ')}`);
   }
   return { results, window };
