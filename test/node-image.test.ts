@@ -118,7 +118,8 @@ test.serial('a 1.37 node image made for kind v0.31.0: cluster creation fails at 
   // The verify run's id (an image build before it prints a run id of its own).
   const runId = /run (pp[0-9a-f]{6}): report folder/.exec(r.stderr)?.[1] ?? '';
   t.regex(runId, /^pp[0-9a-f]{6}$/, r.stderr);
-  const error = r.stderr.slice(r.stderr.lastIndexOf('error: '));
+  // The CLI's last words: "[  82.8s] error: <message>" and the detail lines after it.
+  const error = r.stderr.slice(r.stderr.search(/^\[\s*[\d.]+s\] error: /m)).replace(/^\[\s*[\d.]+s\] /, '');
   t.regex(error, /^error: kind could not create cluster pullproof-pp[0-9a-f]{6} \(kubeadm init failed after \d+\.\d s\)/, error);
   // kubeadm's own words (cmd/kubeadm/app/util/config/common.go), not a paraphrase of ours.
   t.regex(error, /your configuration file uses an old API spec: "kubeadm\.k8s\.io\/v1beta3"/, error);

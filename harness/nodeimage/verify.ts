@@ -10,6 +10,7 @@ import { HarnessError, UsageError } from '../errors.ts';
 import { buildKubelet } from '../build/kubernetes.ts';
 import { kubeletGates } from '../cluster/gates.ts';
 import { cgroupVersion } from '../host/facts.ts';
+import { fenceDrops } from '../host/network.ts';
 import { createCluster, type KindCluster } from '../kind/cluster.ts';
 import { KindNode } from '../node/kind-node.ts';
 import { parseRelease, skewProblem } from '../oracle/versions.ts';
@@ -109,13 +110,14 @@ export async function verifyNodeImage(img: NodeImageResult, o: { workers?: numbe
     result = {
       runId: ctx.id, image: img.image, cluster: name, nodes, pods,
       seconds: { kindCreate: cluster.createSeconds, cniAndReady: cluster.readySeconds, kubeletSwap, podsRunning, kindDelete: del.seconds },
-      fenceDroppedPackets: undefined, reportDir: ctx.reportDir,
+      // --keep leaves the fence in place, so its counter is read now rather than at its removal.
+      fenceDroppedPackets: o.keep && network.fenced ? await fenceDrops(network) : undefined, reportDir: ctx.reportDir,
     };
   } finally {
     await ctx.finish();
     detach();
   }
-  result.fenceDroppedPackets = ctx.fence?.droppedPackets;
+  result.fenceDroppedPackets = ctx.fence?.droppedPackets ?? result.fenceDroppedPackets;
   writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
 }
