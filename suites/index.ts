@@ -1,15 +1,24 @@
-import type { Suite } from '../harness/suite/types.ts';
+// Every built-in suite. Oracle suites are data judged by the oracle; the registry suite is a harness
+// self-check (the registry behaves as a private registry must) with its own assertions.
+import type { AnySuite } from '../harness/engine/suites.ts';
 import { registrySuite } from './registry.ts';
-import { smokeSuite } from './smoke.ts';
-import { loopholeSuite } from './loophole.ts';
+import { smoke } from './smoke.ts';
+import { loophole } from './loophole.ts';
+import { ensureSecretPulled } from './ensure-secret-pulled.ts';
+import { preloadedAndAllowlisted } from './preloaded-and-allowlisted.ts';
+import { kubeletRestarts } from './kubelet-restarts.ts';
+import { serviceAccountTokens } from './service-account-tokens.ts';
+import { registryFaults } from './registry-faults.ts';
 
-const smoke = smokeSuite();
-const loophole = loopholeSuite();
-
-export const suites: Record<string, Suite> = {
-  [registrySuite.name]: registrySuite,
+export const suites: Record<string, AnySuite> = {
   [smoke.name]: smoke,
   [loophole.name]: loophole,
+  [ensureSecretPulled.name]: ensureSecretPulled,
+  [preloadedAndAllowlisted.name]: preloadedAndAllowlisted,
+  [kubeletRestarts.name]: kubeletRestarts,
+  [serviceAccountTokens.name]: serviceAccountTokens,
+  [registryFaults.name]: registryFaults,
+  [registrySuite.name]: registrySuite,
 };
 
 /** The suite `pullproof run` uses without --suite: the smoke suite on a source-built kind cluster. */

@@ -6,20 +6,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftovers, pullproof, runIdFrom, start } from './helpers/cli.ts';
-import type { SuiteReport } from '../harness/suite/runner.ts';
+import type { Report } from '../harness/report/types.ts';
 import type { RequestRecord } from '../harness/proxy/records.ts';
 
-test('the smoke suite passes on a source-built 1.35 cluster, no packet leaves, and nothing is left behind', async (t) => {
+test('the smoke suite agrees with the oracle on a source-built 1.35 cluster, no packet leaves, and nothing is left behind', async (t) => {
   t.timeout(60 * 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-smoke-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const r = await pullproof(['run', '--suite', 'smoke', '--report-dir', dir]);
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as SuiteReport;
-  const failed = report.results.filter((x) => x.status !== 'passed').map((x) => `${x.name}: ${x.message ?? ''}`);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+  const failed = report.scenarios.filter((x) => x.status !== 'passed').map((x) => `${x.name}: ${x.status} ${x.message ?? ''}`);
   t.deepEqual(failed, [], r.stderr.split('\n').slice(-40).join('\n'));
   t.is(r.code, 0);
+  t.true(report.run.complete);
+  t.is(report.summary.passed, 7);
   // 1. The fence: read at cleanup, just before the rule was removed, and written into the report.
-  t.is(report.fence?.droppedPackets, 0);
+  t.is(report.environment.fence?.droppedPackets, 0);
   // 2. Every request the registry answered is in the fault proxy's records (nothing reached it another way).
   const records = readFileSync(join(dir, 'logs', 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RequestRecord);
   const registryLog = readFileSync(join(dir, 'logs', 'registry.log'), 'utf8');
@@ -27,28 +29,44 @@ test('the smoke suite passes on a source-built 1.35 cluster, no packet leaves, a
   const proxied = new Set(records.filter((x) => x.target === 'registry').map((x) => `${x.method} ${x.path}`));
   t.true(completed.length > 0, 'the registry answered requests');
   t.deepEqual(completed.filter((c) => !proxied.has(c)), []);
-  // 3. Every hosts.toml in every node points at the harness registry (a scenario of the suite).
-  t.true(report.results.some((x) => x.name.startsWith('Every hosts.toml') && x.status === 'passed'));
+  // 3. Every hosts.toml in every node points at the harness registry (an infrastructure check).
+  const mirror = report.checks.filter((c) => c.name.startsWith('every hosts.toml'));
+  t.is(mirror.length, 2);
+  t.true(mirror.every((c) => c.ok));
+  // 4. The record the kubelet wrote names the pulling secret and the hash the kubelet computes.
+  const pulled = report.scenarios.find((s) => s.id === 'smoke/gate-on/pull-with-secret');
+  t.regex(JSON.stringify(pulled?.observed?.record?.entry ?? {}), /"credentialHash":"[0-9a-f]{64}"/);
   t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
 });
 
-test('Ctrl-C during cluster creation removes the cluster, the network and the fence', async (t) => {
+test('Ctrl-C during cluster creation writes a partial report and removes the cluster, the network and the fence', async (t) => {
   t.timeout(30 * 60_000);
-  const run = start(['run', '--suite', 'smoke']);
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-int-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run = start(['run', '--suite', 'smoke', '--report-dir', dir]);
   await run.waitFor(/> kind cluster /, 30 * 60_000);
   await new Promise((r) => setTimeout(r, 8000));
   run.child.kill('SIGINT');
   const r = await run.done;
   t.is(r.code, 130);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+  t.false(report.run.complete);
+  t.true(report.scenarios.every((s) => s.status === 'not-run'));
   t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
 });
 
-test('Ctrl-C during a scenario removes the cluster, the network and the fence', async (t) => {
+test('Ctrl-C during a scenario writes a partial report marked incomplete and leaves nothing behind', async (t) => {
   t.timeout(30 * 60_000);
-  const run = start(['run', '--suite', 'smoke']);
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-int2-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run = start(['run', '--suite', 'smoke', '--report-dir', dir]);
   await run.waitFor(/PASS /, 30 * 60_000);
   run.child.kill('SIGINT');
   const r = await run.done;
   t.is(r.code, 130);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+  t.false(report.run.complete);
+  t.true(report.scenarios.some((s) => s.status === 'passed'), 'what finished is reported');
+  t.true(report.scenarios.some((s) => s.status === 'not-run'), 'what did not run is named');
   t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
 });

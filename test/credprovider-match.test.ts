@@ -15,6 +15,9 @@ const ROWS: [pattern: string, image: string, matches: boolean, why: string][] = 
   ['registry.example/org/*', 'registry.example/org/app', false, 'no globs in paths (kind #4185)'],
   ['reg?stry.example', 'registry.example/app', false, 'Go url.Parse reads ? as the start of a query, so ? never works as a glob'],
   ['[a-c]r.example', 'br.example/app', true, 'character classes'],
+  ['123456789012.dkr.ecr.us-east-1.amazonaws.com', '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app', true, 'labels with hyphens (every ECR host)'],
+  ['*.dkr.ecr.*.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app', true, 'a glob next to hyphenated labels'],
+  ['my-registry.example', 'myregistry.example/app', false, 'a hyphen is a literal'],
 ];
 
 for (const [pattern, image, matches, why] of ROWS) {

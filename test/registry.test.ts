@@ -72,7 +72,7 @@ test('the registry serves public repositories anonymously', async (t) => {
   t.deepEqual(res, { status: 200, digest });
 });
 
-test('one anonymous 401, one token fetch and one authorised HEAD each appear as exactly one record', async (t) => {
+test('one anonymous 401, one token fetch (attributed to its repository by scope) and one authorised HEAD each appear as exactly one record', async (t) => {
   const { repo } = await privateImage('tenant-a');
   const client = stack.client(stack.tenant('tenant-a'));
   const since = stack.log.cursor;
@@ -81,7 +81,7 @@ test('one anonymous 401, one token fetch and one authorised HEAD each appear as 
   const records = stack.log.query({ since }).map((r) => `${r.target} ${r.method} ${r.kind} ${r.repository ?? '-'} ${r.status} ${r.identity}`);
   t.deepEqual(records, [
     `registry HEAD manifest ${repo} 401 anonymous`,
-    'token GET token - 200 tenant-a',
+    `token GET token ${repo} 200 tenant-a`,
     `registry HEAD manifest ${repo} 200 tenant-a`,
   ]);
 });

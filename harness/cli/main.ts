@@ -3,23 +3,18 @@
 // Every command loads what it needs inside its action, so `--help`, `certify` and `list` never pay for
 // the Kubernetes client, testcontainers or the builders (startup time is a feature).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { UsageError, exitCodeOf } from '../errors.ts';
+import { exitCodeOf } from '../errors.ts';
 import { log } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
-import { checkSupportedRelease } from '../oracle/versions.ts';
 import { registerCertify } from './certify.ts';
 import { registerNodeImage } from './node-image.ts';
 import { registerCache } from './cache.ts';
+import { registerReport } from './report.ts';
+import { registerRun } from './run.ts';
 
 const DEFAULT_SUITE = 'smoke';
 
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`"${value}" is not a duration; use a number with ms, s, m or h, e.g. 90s or 30m`);
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return n * unit;
-}
+export { parseDuration } from './run.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -57,46 +52,7 @@ export function buildCli(): Command {
       if (findings.some((f) => f.status === 'fail')) process.exitCode = 1;
     });
 
-  program.command('suites')
-    .description('list the scenario suites')
-    .action(async () => {
-      const { suites } = await import('../../suites/index.ts');
-      for (const s of Object.values(suites)) {
-        process.stdout.write(`${s.name}${s.name === DEFAULT_SUITE ? ' (default)' : ''}: ${s.description}\n`);
-        for (const sc of s.scenarios) process.stdout.write(`  - ${sc.name}\n`);
-      }
-    });
-
-  program.command('run')
-    .description('run a scenario suite and write its report (report.json, junit.xml, summary.md) to the report folder')
-    .addOption(new Option('--suite <name>', 'suite to run').default(DEFAULT_SUITE))
-    .option('--filter <text>', 'only scenarios whose name contains this text')
-    .option('--report-dir <dir>', 'report folder (default: reports/<time>-<suite>-<run id>)')
-    .option('--keep', 'keep the run\'s containers, network and fence for debugging (remove later with "pullproof cleanup")')
-    .option('--online', 'skip the egress fence (only where official images may be pulled)')
-    .addOption(new Option('--timeout <duration>', 'stop and clean up after this long, e.g. 30m').argParser(parseDuration))
-    .option('--kubelet <version>', 'kubelet version of the worker under test, e.g. v1.32.10 (built kubelet-only and swapped into a 1.35 node)')
-    .option('--registry-image <ref>', 'use an official registry image such as registry:3 instead of the one built from source (needs --online)')
-    .addOption(new Option('--fail-scenario <text>', 'test only: fail the scenario whose name contains this text on purpose').hideHelp())
-    .action(async (o: { suite: string; filter?: string; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; failScenario?: string; registryImage?: string; kubelet?: string }) => {
-      const { suites } = await import('../../suites/index.ts');
-      const { reportSucceeded, runSuite } = await import('../suite/runner.ts');
-      if (o.registryImage && !o.online) {
-        throw new UsageError('--registry-image', 'pulling an official image needs a reachable registry, and the fence blocks all egress', 'add --online on hosts that can reach Docker Hub, or drop --registry-image to use the registry built from source');
-      }
-      const suite = suites[o.suite];
-      if (!suite) throw new UsageError('--suite', `no suite named "${o.suite}"`, `use one of: ${Object.keys(suites).join(', ')} (see "pullproof suites")`);
-      if (o.kubelet !== undefined) {
-        if (!suite.needs.includes('cluster')) throw new UsageError('--kubelet', `suite ${suite.name} runs no cluster`, 'use it with a cluster suite such as loophole or smoke');
-        checkSupportedRelease(o.kubelet, '--kubelet');
-      }
-      if (o.filter && !suite.scenarios.some((s) => s.name.includes(o.filter as string))) {
-        throw new UsageError('--filter', `no scenario of suite ${suite.name} contains "${o.filter}"`, 'see "pullproof suites" for the scenario names');
-      }
-      const report = await runSuite({ suite, filter: o.filter, reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, failScenario: o.failScenario, registryImage: o.registryImage, kubelet: o.kubelet });
-      process.stdout.write(`${report.reportDir}\n`);
-      if (!reportSucceeded(report)) process.exitCode = 1;
-    });
+  registerRun(program, DEFAULT_SUITE);
 
   program.command('cleanup')
     .description('remove what crashed or killed runs left: containers, networks, volumes, fence rules, work folders')
@@ -143,6 +99,7 @@ export function buildCli(): Command {
 
   registerNodeImage(program);
   registerCache(program);
+  registerReport(program);
 
   return program;
 }

@@ -1,6 +1,6 @@
 // The Kubernetes API as the suites use it (client-node, cluster-admin kubeconfig from kind): namespaces,
 // pull secrets, pods pinned to a node, and waiting for the outcome a user would see on a pod.
-import { CoreV1Api, KubeConfig, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, Watch, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
 import { registerSecret } from '../util/secrets.ts';
 
 export interface PullSecretSpec {
@@ -33,33 +33,118 @@ export interface PodOutcome {
 
 export const PULL_FAILURE_REASONS = ['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull'] as const;
 
+function dockerConfigJson(s: PullSecretSpec): string {
+  const auth = Buffer.from(`${s.username}:${s.password}`).toString('base64');
+  registerSecret(auth);
+  const config = JSON.stringify({ auths: { [s.registry]: { username: s.username, password: s.password, auth } } });
+  registerSecret(Buffer.from(config).toString('base64'));
+  return Buffer.from(config).toString('base64');
+}
+
+function isCode(err: unknown, code: number): boolean {
+  return (err as { code?: number }).code === code;
+}
+
 export class Kube {
   readonly core: CoreV1Api;
+  readonly config: KubeConfig;
 
   constructor(kubeconfigYaml: string) {
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfigYaml);
+    this.config = kc;
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
-  async ensureNamespace(name: string): Promise<void> {
+  async ensureNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
     try {
-      await this.core.createNamespace({ body: { metadata: { name, labels: { 'io.pullproof': '1' } } } });
+      await this.core.createNamespace({ body: { metadata: { name, labels: { 'io.pullproof': '1', ...labels } } } });
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
+      if (!isCode(err, 409)) throw err;
+    }
+  }
+
+  /** Deletes a namespace without waiting for it to go. */
+  async deleteNamespace(name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespace({ name, gracePeriodSeconds: 0 });
+    } catch (err) {
+      if (!isCode(err, 404)) throw err;
     }
   }
 
   /** A kubernetes.io/dockerconfigjson secret for one registry. Returns its uid. */
   async createPullSecret(s: PullSecretSpec): Promise<string> {
-    const auth = Buffer.from(`${s.username}:${s.password}`).toString('base64');
-    registerSecret(auth);
-    const config = JSON.stringify({ auths: { [s.registry]: { username: s.username, password: s.password, auth } } });
     const created = await this.core.createNamespacedSecret({
       namespace: s.namespace,
-      body: { metadata: { name: s.name }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(config).toString('base64') } },
+      body: { metadata: { name: s.name }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerConfigJson(s) } },
     });
     return created.metadata?.uid ?? '';
+  }
+
+  /** Replaces a pull secret's content in place (same uid). Returns its uid. */
+  async updatePullSecret(s: PullSecretSpec): Promise<string> {
+    const current = await this.core.readNamespacedSecret({ namespace: s.namespace, name: s.name });
+    const updated = await this.core.replaceNamespacedSecret({
+      namespace: s.namespace, name: s.name,
+      body: { ...current, data: { '.dockerconfigjson': dockerConfigJson(s) } },
+    });
+    return updated.metadata?.uid ?? '';
+  }
+
+  async deleteSecret(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (!isCode(err, 404)) throw err;
+    }
+  }
+
+  /** Creates a service account; returns its uid. */
+  async createServiceAccount(namespace: string, name: string, annotations: Record<string, string> = {}): Promise<string> {
+    const created = await this.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name, annotations } } });
+    return created.metadata?.uid ?? '';
+  }
+
+  async deleteServiceAccount(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedServiceAccount({ namespace, name });
+    } catch (err) {
+      if (!isCode(err, 404)) throw err;
+    }
+  }
+
+  /**
+   * Watches one pod and calls `onPod` with every version of it (and the client's receive time) until
+   * `onPod` returns true, the signal aborts, or the time is up. Re-watches when the server closes the stream.
+   */
+  async watchPod(namespace: string, name: string, onPod: (pod: V1Pod, receivedAt: Date) => boolean, o: { signal?: AbortSignal; timeoutMs: number }): Promise<boolean> {
+    const deadline = Date.now() + o.timeoutMs;
+    const watch = new Watch(this.config);
+    while (Date.now() < deadline && !o.signal?.aborted) {
+      let done = false;
+      const finished = await new Promise<boolean>((resolve) => {
+        let controller: AbortController | undefined;
+        const timer = setTimeout(() => { controller?.abort(); resolve(false); }, Math.max(0, deadline - Date.now()));
+        const onAbort = (): void => { controller?.abort(); resolve(false); };
+        o.signal?.addEventListener('abort', onAbort, { once: true });
+        const end = (value: boolean): void => {
+          clearTimeout(timer);
+          o.signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        };
+        watch.watch(`/api/v1/namespaces/${namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, (_phase, obj: V1Pod) => {
+          if (done) return;
+          if (onPod(obj, new Date())) {
+            done = true;
+            controller?.abort();
+            end(true);
+          }
+        }, () => end(done)).then((c) => { controller = c; }, () => end(false));
+      });
+      if (finished) return true;
+    }
+    return false;
   }
 
   async createPod(p: PodSpec): Promise<V1Pod> {

@@ -89,6 +89,11 @@ function escapeRegExp(ch: string): string {
   return ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
+/** A literal character outside a class: `\-` is a syntax error there under the `u` flag (any host with a hyphen). */
+function literal(ch: string): string {
+  return ch === '-' ? '-' : escapeRegExp(ch);
+}
+
 /** Go's path/filepath.Match (Unix): `*`, `?`, `[...]` classes with ranges and `^`, `\` escapes. */
 export function goGlobToRegExp(pattern: string): RegExp {
   const chars = [...pattern];
@@ -120,7 +125,7 @@ export function goGlobToRegExp(pattern: string): RegExp {
       i++;
       const next = chars[i];
       if (next === undefined) bad();
-      re += escapeRegExp(next as string);
+      re += literal(next as string);
       i++;
     } else if (c === '[') {
       i++;
@@ -148,7 +153,7 @@ export function goGlobToRegExp(pattern: string): RegExp {
       }
       re += `[${cls}]`;
     } else {
-      re += escapeRegExp(c);
+      re += literal(c);
       i++;
     }
   }

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { cachePath } from '../util/paths.ts';
-import { log } from '../util/log.ts';
+import { log, warn } from '../util/log.ts';
 
 export async function withHostLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 30 * 60_000): Promise<T> {
   const dir = cachePath('locks');
@@ -15,7 +15,13 @@ export async function withHostLock<T>(name: string, fn: () => Promise<T>, timeou
   let announced = false;
   while (!release) {
     try {
-      release = await lockfile.lock(file, { stale: 30_000, update: 5_000, realpath: false });
+      // A holder refreshes the lock every 15 s; it counts as abandoned (a crashed process) after 5 minutes
+      // without a refresh. A busy holder (a long synchronous step on a loaded 2-core host) that misses
+      // refreshes is warned about, not crashed: the lock is advisory between pullproof processes.
+      release = await lockfile.lock(file, {
+        stale: 300_000, update: 15_000, realpath: false,
+        onCompromised: (err: Error) => warn(`host lock "${name}" could not be refreshed in time (${err.message}); continuing`),
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       if (Date.now() - t0 > timeoutMs) throw new Error(`another pullproof process has held the host lock "${name}" for ${timeoutMs / 1000}s`, { cause: err });

@@ -17,9 +17,11 @@ export function staticJwks(jwks: JSONWebKeySet | (() => JSONWebKeySet), describe
   return { describe, load: async () => (typeof jwks === 'function' ? jwks() : jwks) };
 }
 
-function getJson(url: string, options: https.RequestOptions): Promise<unknown> {
+// The API server serves /openid/v1/jwks only as application/jwk-set+json (406 for application/json)
+// and the discovery document as application/json.
+function getJson(url: string, options: https.RequestOptions, accept = 'application/json'): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { ...options, method: 'GET', headers: { ...options.headers, accept: 'application/json' }, timeout: 10_000 }, (res) => {
+    const req = https.request(url, { ...options, method: 'GET', headers: { ...options.headers, accept }, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -52,15 +54,15 @@ export function apiServerJwks(kubeconfig: string | KubeConfig): JwksSource {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const server = cluster.server.replace(/\/$/, '');
-  const fetchPath = async (path: string): Promise<unknown> => {
+  const fetchPath = async (path: string, accept: string): Promise<unknown> => {
     const opts: https.RequestOptions = {};
     await kc.applyToHTTPSOptions(opts);
-    return getJson(`${server}${path}`, opts);
+    return getJson(`${server}${path}`, opts, accept);
   };
   return {
     describe: `API server ${server}`,
     load: async () => {
-      const body = await fetchPath('/openid/v1/jwks');
+      const body = await fetchPath('/openid/v1/jwks', 'application/jwk-set+json, application/json');
       if (!body || typeof body !== 'object' || !Array.isArray((body as { keys?: unknown }).keys)) {
         throw new Error(`${server}/openid/v1/jwks did not return a JWKS ({"keys": [...]})`);
       }

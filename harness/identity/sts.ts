@@ -75,7 +75,7 @@ interface KubernetesClaims {
   pod?: { name?: string; uid?: string };
 }
 
-class Refusal extends Error {
+export class Refusal extends Error {
   readonly reason: RefusalReason;
   readonly status: number;
   readonly oauthError: string;
@@ -87,7 +87,7 @@ class Refusal extends Error {
   }
 }
 
-function claimedIdentity(token: string): string {
+export function claimedIdentity(token: string): string {
   try {
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: string };
     const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(payload.sub ?? '');
@@ -97,7 +97,7 @@ function claimedIdentity(token: string): string {
   }
 }
 
-function toRefusal(err: unknown): Refusal {
+export function toRefusal(err: unknown): Refusal {
   if (err instanceof Refusal) return err;
   if (err instanceof joseErrors.JWTExpired) return new Refusal('expired', `token expired (${err.message})`);
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
@@ -222,32 +222,61 @@ export class StsServer {
         throw new Refusal('bad-request', 'service_account_annotations must be a JSON object of strings', 400, 'invalid_request');
       }
     }
-    const { payload } = await jwtVerify(token, this.keys.resolve, {
-      issuer: this.opts.issuer,
-      audience: this.opts.audience,
-      clockTolerance: this.opts.leewaySeconds ?? 30,
-      currentDate: new Date(Date.now() + this.skewSeconds * 1000),
-      algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'],
-      requiredClaims: ['exp', 'sub'],
+    const verified = await verifyServiceAccountToken(token, {
+      keys: this.keys, issuer: this.opts.issuer, audience: this.opts.audience, leewaySeconds: this.opts.leewaySeconds,
+      skewSeconds: this.skewSeconds, requirePodBinding: this.opts.requirePodBinding,
     });
-    const verified = this.subjectOf(payload);
     verified.subject.annotations = annotations;
     return verified;
-  }
-
-  private subjectOf(payload: JWTPayload): { subject: Subject; pod?: string } {
-    const k = payload['kubernetes.io'] as KubernetesClaims | undefined;
-    const ns = k?.namespace;
-    const name = k?.serviceaccount?.name;
-    const uid = k?.serviceaccount?.uid;
-    if (!ns || !name || !uid) throw new Refusal('missing-kubernetes-claims', 'kubernetes.io.namespace, serviceaccount.name and serviceaccount.uid are required');
-    if (payload.sub !== `system:serviceaccount:${ns}:${name}`) throw new Refusal('subject-mismatch', `sub does not name service account ${ns}/${name}`);
-    const requirePod = this.opts.requirePodBinding ?? true;
-    if (requirePod && (!k.pod?.name || !k.pod.uid)) throw new Refusal('missing-kubernetes-claims', 'the token is not bound to a pod (kubernetes.io.pod name and uid); the kubelet always binds it');
-    return { subject: { namespace: ns, name, uid, annotations: {} }, pod: k.pod?.name ? `${ns}/${k.pod.name}` : undefined };
   }
 
   private record(e: StsExchange): void {
     this.exchanges.push(e);
   }
+}
+
+export interface TokenCheck {
+  keys: JwksCache;
+  /** Expected `iss`. */
+  issuer: string;
+  /** An audience the token's `aud` must contain. */
+  audience: string;
+  /** Tolerance on exp/nbf. Default 30 s. */
+  leewaySeconds?: number;
+  /** The verifier's clock runs this many seconds ahead (a fault). Default 0. */
+  skewSeconds?: number;
+  /** Require the pod binding (kubernetes.io.pod), as every kubelet-requested token has. Default true. */
+  requirePodBinding?: boolean;
+}
+
+/**
+ * Verifies a projected service-account token as every pullproof token exchange does (this STS and the
+ * AWS STS emulation): signature against the JWKS, iss, aud, exp/nbf with leeway, the kubernetes.io
+ * claims, `sub` naming the same service account, and the pod binding. Throws a Refusal.
+ */
+export async function verifyServiceAccountToken(token: string, o: TokenCheck): Promise<{ subject: Subject; pod?: string; payload: JWTPayload }> {
+  try {
+    const { payload } = await jwtVerify(token, o.keys.resolve, {
+      issuer: o.issuer,
+      audience: o.audience,
+      clockTolerance: o.leewaySeconds ?? 30,
+      currentDate: new Date(Date.now() + (o.skewSeconds ?? 0) * 1000),
+      algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'],
+      requiredClaims: ['exp', 'sub'],
+    });
+    return { ...subjectOf(payload, o.requirePodBinding ?? true), payload };
+  } catch (err) {
+    throw toRefusal(err);
+  }
+}
+
+function subjectOf(payload: JWTPayload, requirePod: boolean): { subject: Subject; pod?: string } {
+  const k = payload['kubernetes.io'] as KubernetesClaims | undefined;
+  const ns = k?.namespace;
+  const name = k?.serviceaccount?.name;
+  const uid = k?.serviceaccount?.uid;
+  if (!ns || !name || !uid) throw new Refusal('missing-kubernetes-claims', 'kubernetes.io.namespace, serviceaccount.name and serviceaccount.uid are required');
+  if (payload.sub !== `system:serviceaccount:${ns}:${name}`) throw new Refusal('subject-mismatch', `sub does not name service account ${ns}/${name}`);
+  if (requirePod && (!k.pod?.name || !k.pod.uid)) throw new Refusal('missing-kubernetes-claims', 'the token is not bound to a pod (kubernetes.io.pod name and uid); the kubelet always binds it');
+  return { subject: { namespace: ns, name, uid, annotations: {} }, pod: k.pod?.name ? `${ns}/${k.pod.name}` : undefined };
 }

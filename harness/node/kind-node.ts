@@ -135,6 +135,20 @@ export class KindNode {
     return out;
   }
 
+  /** The pulled record file for one imageRef: absent, unreadable (with the decode error), or parsed. */
+  async readPulledRecord(imageRef: string): Promise<{ record?: ImagePulledRecord; unreadable?: string; file: string } | undefined> {
+    const file = recordPath({ kind: 'ImagePulledRecord', key: imageRef });
+    const r = await this.exec(['sh', '-c', `[ -f '${file}' ] && cat '${file}' || echo __ABSENT__`], { allowFailure: true });
+    if (r.stdout.trim() === '__ABSENT__') return undefined;
+    try {
+      const rec = parseRecord(r.stdout, file);
+      if (rec.kind !== 'ImagePulledRecord') return { unreadable: `${file}: kind ${rec.kind}`, file };
+      return { record: rec, file };
+    } catch (err) {
+      return { unreadable: (err as Error).message, file };
+    }
+  }
+
   async pulledRecordFor(imageRef: string): Promise<ImagePulledRecord | undefined> {
     return (await this.listRecords()).pulled.find((r) => r.imageRef === imageRef);
   }

@@ -32,6 +32,8 @@ export interface MinorFacts {
   recordApiVersionsRead: ('v1alpha1' | 'v1beta1')[];
   /** Rewrites records of other versions to its own at start (PR #132579, 1.35). */
   migratesRecords: boolean;
+  /** Reads records through a write-through in-memory cache (A8, PR #131882, 1.35): edits on disk need a restart. */
+  recordCache: boolean;
   /** Records carry kubernetesServiceAccounts (staging commit 472567c, PR #132771: 1.34). */
   recordsServiceAccounts: boolean;
   /** CredentialProviderConfig v1 has tokenAttributes (1.33). */
@@ -129,36 +131,36 @@ const common = {
 export const MINORS: readonly MinorFacts[] = [
   {
     ...common, minor: 32, release: 'v1.32.10', serviceAccountNodeAudienceRestriction: AUD_132,
-    recordApiVersionsRead: [], migratesRecords: false, recordsServiceAccounts: false, tokenAttributes: false, cacheTypeRequired: false,
+    recordApiVersionsRead: [], migratesRecords: false, recordCache: false, recordsServiceAccounts: false, tokenAttributes: false, cacheTypeRequired: false,
     tokenEchoRule: false, credentialProviderConfigDirectory: false, allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
     ...common, minor: 33, release: 'v1.33.13', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_ALPHA,
-    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
     recordsServiceAccounts: false, tokenAttributes: true, cacheTypeRequired: false, tokenEchoRule: false, credentialProviderConfigDirectory: false,
     allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
     ...common, minor: 34, release: 'v1.34.4', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_BETA,
-    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
     ...common, minor: 35, release: 'v1.35.4', ensureSecretPulledImages: ESP_BETA, saTokenForCredentialProviders: SAT_BETA,
-    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistNormalisesFamiliarNames: false, imageManagerMetrics: true, kind: 'v0.31.0',
   },
   {
     ...common, minor: 36, release: 'v1.36.3', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
-    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
   {
     ...common, minor: 37, release: 'v1.37.2', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
-    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },

@@ -56,6 +56,10 @@ function identityFromHeaders(req: IncomingMessage): string {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     return decoded.split(':', 1)[0] || 'anonymous';
   }
+  if (scheme === 'AWS4-HMAC-SHA256') {
+    // The access key id that signed (an identifier, not a secret).
+    return /Credential=([A-Z0-9]{16,128})\//.exec(value)?.[1] ?? 'unparseable-signature';
+  }
   return 'unknown-scheme';
 }
 
@@ -71,7 +75,9 @@ function identityFromForm(body: Buffer): string | undefined {
 /** The service account an STS exchange claims (unverified; for the request log only). */
 function subjectFromExchangeForm(body: Buffer): string | undefined {
   try {
-    const token = new URLSearchParams(body.toString('utf8')).get('subject_token');
+    const form = new URLSearchParams(body.toString('utf8'));
+    // RFC 8693 (pullproof's STS) or AWS STS AssumeRoleWithWebIdentity.
+    const token = form.get('subject_token') ?? form.get('WebIdentityToken');
     if (!token) return undefined;
     const sub = decodeJwt(token).sub ?? '';
     const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub);
@@ -79,6 +85,23 @@ function subjectFromExchangeForm(body: Buffer): string | undefined {
   } catch {
     return 'unparseable-token';
   }
+}
+
+/** The first repository named in a token request's scope (query string or POST form). */
+export function scopeRepository(path: string, body?: Buffer): string | undefined {
+  const scopes: string[] = [];
+  const q = path.indexOf('?');
+  if (q >= 0) scopes.push(...new URLSearchParams(path.slice(q + 1)).getAll('scope'));
+  if (body?.length) {
+    try {
+      scopes.push(...new URLSearchParams(body.toString('utf8')).getAll('scope'));
+    } catch { /* not a form */ }
+  }
+  for (const s of scopes.flatMap((x) => x.split(' '))) {
+    const m = /^repository:(.+):[^:]+$/.exec(s);
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
 }
 
 export class FaultProxy {
@@ -205,10 +228,19 @@ export class FaultProxy {
     if (identity === 'anonymous' && this.opts.target === 'sts' && req.method === 'POST') {
       identity = subjectFromExchangeForm(body) ?? 'anonymous';
     }
+    if (this.opts.target === 'token') {
+      // The repository a token is asked for (scope=repository:<name>:pull), so token requests can be
+      // attributed to the scenario that owns the repository.
+      const repository = scopeRepository(path, req.method === 'POST' ? body : undefined);
+      if (repository) cls.repository = repository;
+    }
+    const scheme = (req.headers.authorization ?? '').split(' ', 1)[0]?.toLowerCase();
+    const auth: 'none' | 'basic' | 'bearer' | 'form' = scheme === 'basic' ? 'basic' : scheme === 'bearer' ? 'bearer'
+      : this.opts.target === 'token' && req.method === 'POST' && identity !== 'anonymous' ? 'form' : 'none';
     const finish = (status: number, fault?: string): void => {
       this.opts.log.add({
         target: this.opts.target, at, method: req.method ?? 'GET', path: path.split('?')[0] ?? path, ...cls,
-        status, durationMs: performance.now() - t0, identity, client: req.socket.remoteAddress,
+        status, durationMs: performance.now() - t0, identity, auth, client: req.socket.remoteAddress,
         ...(fault ? { fault } : {}),
       });
     };
@@ -236,25 +268,39 @@ export class FaultProxy {
     const headers = { ...req.headers, 'x-forwarded-proto': 'https', 'x-forwarded-for': req.socket.remoteAddress ?? '' };
     delete headers['content-length'];
     if (body.length > 0) headers['content-length'] = String(body.length);
-    const upstreamReq = https.request({
-      host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path, headers, agent: this.agent,
-      servername: this.opts.upstream.servername,
-    }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-      upstreamRes.pipe(res);
-      upstreamRes.on('end', () => finish(upstreamRes.statusCode ?? 502, fault));
-      upstreamRes.on('error', () => finish(upstreamRes.statusCode ?? 502, fault));
-    });
-    upstreamReq.on('error', (err) => {
-      if (!res.headersSent) {
-        const payload = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `upstream ${this.opts.name}: ${err.message}` }] });
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(payload);
-      } else {
-        res.destroy();
-      }
-      finish(502, `upstream error: ${err.message}`);
-    });
-    upstreamReq.end(body);
+    const forward = (attempt: number): void => {
+      let answered = false;
+      const upstreamReq = https.request({
+        host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path, headers,
+        // A retry goes on a fresh connection, never on a pooled keep-alive socket.
+        agent: attempt === 1 ? this.agent : false, ca: this.opts.upstream.ca,
+        servername: this.opts.upstream.servername,
+      }, (upstreamRes) => {
+        answered = true;
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        const note = attempt > 1 ? [fault, 'retried upstream on a fresh connection'].filter(Boolean).join(', ') : fault;
+        upstreamRes.on('end', () => finish(upstreamRes.statusCode ?? 502, note));
+        upstreamRes.on('error', () => finish(upstreamRes.statusCode ?? 502, note));
+      });
+      upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
+        // A pooled keep-alive socket the upstream server closed at the same moment (read ECONNRESET, EPIPE):
+        // the request never reached it, so it is sent again once, on a fresh connection. The body is buffered.
+        if (!answered && attempt === 1 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          forward(2);
+          return;
+        }
+        if (!res.headersSent) {
+          const payload = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `upstream ${this.opts.name}: ${err.message}` }] });
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(payload);
+        } else {
+          res.destroy();
+        }
+        finish(502, `upstream error: ${err.message}`);
+      });
+      upstreamReq.end(body);
+    };
+    forward(1);
   }
 }

@@ -21,6 +21,8 @@ export interface RequestRecord {
   durationMs: number;
   /** Who asked: the token's `sub` for registry requests, the Basic/form user for token requests. */
   identity: string;
+  /** Credentials the request carried: none (a challenge probe or an anonymous request), basic/form, or a bearer token. */
+  auth?: 'none' | 'basic' | 'bearer' | 'form';
   /** Set when the proxy answered or delayed this request itself. */
   fault?: string;
   /** Client address (a kind node, the harness). */

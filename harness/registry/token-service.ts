@@ -21,6 +21,11 @@ export interface UserSpec {
   ttlSeconds?: number;
   /** Who created it: a static pull-secret user, the harness itself, or the STS. */
   origin?: 'static' | 'admin' | 'sts';
+  /**
+   * The name the client signs in with, when many users share one (ECR hands every caller the user
+   * name "AWS"): such users are told apart by their password, and recorded under their own name.
+   */
+  login?: string;
 }
 
 interface UserState {
@@ -30,6 +35,7 @@ interface UserState {
   expiresAt?: number;
   revoked: boolean;
   origin: 'static' | 'admin' | 'sts';
+  login?: string;
 }
 
 export interface Credential {
@@ -87,6 +93,8 @@ export function parseScopes(scopes: string[]): AccessEntry[] {
 export class TokenService {
   private readonly users = new Map<string, UserState>();
   private readonly publicRepositories: string[] = [];
+  /** Exceptions to the public patterns: need credentials although a public pattern matches (private images under a mirror prefix). */
+  private readonly privateRepositories: string[] = [];
   private readonly http: HttpsService;
   readonly decisions: TokenDecision[] = [];
 
@@ -122,9 +130,16 @@ export class TokenService {
     this.publicRepositories.push(...patterns);
   }
 
+  /** Repositories that need credentials even where a public pattern (mirror/*) matches them. */
+  addPrivateRepositories(...patterns: string[]): void {
+    this.privateRepositories.push(...patterns);
+  }
+
   addUser(username: string, spec: UserSpec): Credential {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(username)) {
-      throw new Error(`user name ${JSON.stringify(username)} must be 1-64 characters of [A-Za-z0-9._-]`);
+    for (const name of [username, ...(spec.login !== undefined ? [spec.login] : [])]) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+        throw new Error(`user name ${JSON.stringify(name)} must be 1-64 characters of [A-Za-z0-9._-]`);
+      }
     }
     const password = spec.password ?? generatePassword();
     registerSecret(password);
@@ -135,6 +150,7 @@ export class TokenService {
       expiresAt: spec.ttlSeconds !== undefined ? Date.now() + spec.ttlSeconds * 1000 : undefined,
       revoked: false,
       origin: spec.origin ?? 'static',
+      login: spec.login,
     });
     return { username, password };
   }
@@ -170,8 +186,14 @@ export class TokenService {
   private authenticate(username: string | undefined, password: string | undefined):
     { identity: string; state?: UserState; failure?: TokenDecision['outcome'] } {
     if (username === undefined || username === '') return { identity: 'anonymous' };
-    const state = this.users.get(username);
     const given = sha256(password ?? '');
+    let state = this.users.get(username);
+    if (!state || state.login !== undefined) {
+      // A shared login name: the password says which user it is.
+      const shared = [...this.users].find(([, s]) => s.login === username && timingSafeEqual(s.passwordSha256, given));
+      if (shared) [username, state] = shared;
+      else state = undefined;
+    }
     if (!state || !timingSafeEqual(state.passwordSha256, given)) return { identity: username, failure: 'bad-credentials' };
     if (state.revoked) return { identity: username, failure: 'revoked' };
     if (state.expiresAt !== undefined && Date.now() > state.expiresAt) return { identity: username, failure: 'expired' };
@@ -186,7 +208,7 @@ export class TokenService {
       if (state && state.repositories.some((p) => repositoryMatches(p, r.name))) {
         allowed = r.actions.filter((a) => state.actions.includes('*') || state.actions.includes(a as Action));
       }
-      if (r.actions.includes('pull') && !allowed.includes('pull') && this.publicRepositories.some((p) => repositoryMatches(p, r.name))) {
+      if (r.actions.includes('pull') && !allowed.includes('pull') && this.publicRepositories.some((p) => repositoryMatches(p, r.name)) && !this.privateRepositories.some((p) => repositoryMatches(p, r.name))) {
         allowed.push('pull');
       }
       if (allowed.length > 0) granted.push({ type: 'repository', name: r.name, actions: allowed });

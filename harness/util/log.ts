@@ -19,9 +19,21 @@ function stamp(): string {
   return `[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s]`;
 }
 
+let statusLine: string | undefined;
+
+/** A status line kept at the bottom of a terminal (redrawn after every log line); undefined removes it. */
+export function setStatusLine(text: string | undefined): void {
+  const columns = process.stderr.columns || 120;
+  if (statusLine !== undefined || text !== undefined) process.stderr.write('\r\x1b[2K');
+  statusLine = text === undefined ? undefined : redact(text).slice(0, columns - 1);
+  if (statusLine !== undefined) process.stderr.write(statusLine);
+}
+
 export function log(message: string): void {
   const line = `${stamp()} ${redact(message)}`;
+  if (statusLine !== undefined) process.stderr.write('\r\x1b[2K');
   process.stderr.write(line + '\n');
+  if (statusLine !== undefined) process.stderr.write(statusLine);
   if (logFile) appendFileSync(logFile, line + '\n');
 }
 

@@ -6,6 +6,8 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 export const BIN = fileURLToPath(new URL('../../bin/pullproof.js', import.meta.url));
+/** The test entry point: the CLI with the test seam's hooks installed from PULLPROOF_TEST_* variables. */
+export const TEST_ENTRY = fileURLToPath(new URL('./pullproof-test-entry.ts', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -21,8 +23,8 @@ export interface Running {
   done: Promise<CliResult>;
 }
 
-export function start(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(args: string[], env: Record<string, string> = {}, o: { entry?: string } = {}): Running {
+  const child = spawn(process.execPath, [o.entry ?? BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
@@ -58,8 +60,8 @@ export function start(args: string[], env: Record<string, string> = {}): Running
   };
 }
 
-export async function pullproof(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return start(args, env).done;
+export async function pullproof(args: string[], env: Record<string, string> = {}, o: { entry?: string } = {}): Promise<CliResult> {
+  return start(args, env, o).done;
 }
 
 export function runIdFrom(stderr: string): string {

@@ -1,0 +1,472 @@
+// One attempt of one planned scenario on one worker: it creates the world it owns (registry users,
+// images pushed under repositories unique to it, namespaces, secrets, service accounts), runs its setup
+// steps (setup pods are observed and checked against the oracle too), starts the pod under test,
+// observes it blind, and is judged against the oracle's prediction for the same world with real values.
+// Barriers (kubelet restarts and settings changes) are performed by the window, once for all its scenarios.
+import { createHash } from 'node:crypto';
+import { HarnessError } from '../errors.ts';
+import type { Kube } from '../cluster/kube.ts';
+import { buildFixtureImage } from '../image/fixtures.ts';
+import { toOciArchive, type BuiltImage } from '../image/oci.ts';
+import { normalizeImage } from '../oracle/names.ts';
+import type { CredentialEntry, Prediction } from '../oracle/types.ts';
+import { credentialHash } from '../credprovider/hash.ts';
+import { recordPath } from '../node/records.ts';
+import type { RegistryStack } from '../registry/stack.ts';
+import type { Credential } from '../registry/token-service.ts';
+import type { Attempt, Observation, ScenarioResult, SetupCheck } from '../report/types.ts';
+import { generatePassword, redact } from '../util/secrets.ts';
+import { ENSURE_SECRET_PULLED_IMAGES, factsOf, gateOn } from '../oracle/versions.ts';
+import { ScenarioModel, isBarrier, type Resolver } from './model.ts';
+import { attributedRequests, classify, decisiveEvents, recordEntryOf, watchDecision, type Attribution } from './observe.ts';
+import { judge, sameOutcome } from './judge.ts';
+import type { PlannedScenario } from './plan.ts';
+import type { ImageSpec, PodSpec, Step } from './spec.ts';
+import type { Worker } from './worker.ts';
+import type { StsStack } from '../identity/stack.ts';
+import type { KindNode } from '../node/kind-node.ts';
+import type { FaultProxy } from '../proxy/fault-proxy.ts';
+import { testHooks } from '../util/test-hooks.ts';
+
+export const ELSEWHERE_REGISTRY = 'somerepo.example.com';
+const POD_DECISION_MS = 120_000;
+
+export interface ExecEnv {
+  runId: string;
+  registry: RegistryStack;
+  kube: Kube;
+  worker: Worker;
+  /** The cluster's STS (service-account credential providers), when the run needs one. */
+  sts?: StsStack;
+  /** The control plane node (for cluster-wide objects such as the audience RBAC). */
+  controlPlane?: KindNode;
+}
+
+function abortable(signal: AbortSignal | undefined, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new HarnessError('aborted'));
+    }, { once: true });
+  });
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new HarnessError(typeof signal.reason === 'string' ? signal.reason : 'aborted');
+}
+
+/** A short key unique to one attempt of one scenario on one kubelet in one run. */
+export function attemptKey(runKeyText: string, attempt: number): string {
+  return createHash('sha256').update(runKeyText).digest('hex').slice(0, 8) + (attempt > 1 ? `r${attempt}` : '');
+}
+
+export class ScenarioRun {
+  readonly planned: PlannedScenario;
+  readonly attempt: number;
+  readonly key: string;
+  private readonly env: ExecEnv;
+  readonly model: ScenarioModel;
+  private readonly users = new Map<string, Credential>();
+  private readonly secretUids = new Map<string, string>();
+  private readonly secretPasswords = new Map<string, string>();
+  private readonly saUids = new Map<string, string>();
+  private readonly images = new Map<string, BuiltImage>();
+  private readonly setupChecks: SetupCheck[] = [];
+  private readonly attribution: Attribution = { repositories: new Set(), users: new Set(), serviceAccounts: new Set() };
+  private podSeq = 0;
+  private readonly faulted = new Set<FaultProxy>();
+  readonly startedAt = new Date();
+  private phaseIndex = 0;
+  private readonly phases: Step[][];
+  private readonly barriers: Step[];
+  failure?: { status: 'failed' | 'error'; message: string };
+  result?: ScenarioResult;
+
+  constructor(planned: PlannedScenario, attempt: number, env: ExecEnv) {
+    this.planned = planned;
+    this.attempt = attempt;
+    this.env = env;
+    this.key = attemptKey(`${planned.id}@${planned.kubelet}`, attempt);
+    this.model = new ScenarioModel(planned.spec, planned.kubelet, this.resolver());
+    const phases: Step[][] = [[]];
+    const barriers: Step[] = [];
+    for (const s of planned.spec.setup ?? []) {
+      if (isBarrier(s)) {
+        barriers.push(s);
+        phases.push([]);
+      } else {
+        (phases[phases.length - 1] as Step[]).push(s);
+      }
+    }
+    this.phases = phases;
+    this.barriers = barriers;
+  }
+
+  get name(): string {
+    return this.planned.name;
+  }
+
+  /** Values of the symbols, as created for real. */
+  private resolver(): Resolver {
+    const key = (): string => this.key;
+    return {
+      key,
+      registryHost: () => this.env.registry.host,
+      repository: (image, spec) => `${spec.repository}/${key()}/${image}`,
+      namespace: (sym) => `pp-${key()}-${sym}`.toLowerCase().slice(0, 63),
+      secretName: (sym) => sym,
+      secretUid: (sym) => this.secretUids.get(sym) ?? `missing-${sym}`,
+      credentialHash: (sym) => {
+        const spec = this.planned.spec.world.secrets?.[sym];
+        const user = spec ? this.users.get(spec.user) : undefined;
+        const password = this.secretPasswords.get(sym);
+        return user && password !== undefined ? credentialHash({ username: user.username, password }) : `missing-${sym}`;
+      },
+      serviceAccountName: (sym) => sym,
+      serviceAccountUid: (sym) => this.saUids.get(sym) ?? `missing-${sym}`,
+    };
+  }
+
+  private imageSpec(sym: string): ImageSpec {
+    const s = this.planned.spec.world.images[sym];
+    if (!s) throw new HarnessError(`scenario ${this.planned.id}: no image ${sym}`);
+    return s;
+  }
+
+  /** Where an image is stored in the harness registry (the node mirror's path for docker.io names). */
+  registryPath(sym: string): string {
+    const spec = this.imageSpec(sym);
+    const ref = this.model.reference(sym);
+    if (!spec.reference) return `${spec.repository}/${this.key}/${sym}`;
+    const n = normalizeImage(ref);
+    if (!n) throw new HarnessError(`scenario ${this.planned.id}: ${ref} is not an image reference`);
+    return `mirror/${n.domain}/${n.path}`;
+  }
+
+  private namespaceOf(sym: string): string {
+    return `pp-${this.key}-${sym}`.toLowerCase().slice(0, 63);
+  }
+
+  private userName(sym: string): string {
+    return `${this.key}-${sym}`;
+  }
+
+  /** Creates the scenario's world: users, images, namespaces, secrets, service accounts. */
+  async prepare(signal?: AbortSignal): Promise<void> {
+    const w = this.planned.spec.world;
+    const stack = this.env.registry;
+    for (const [sym, u] of Object.entries(w.users ?? {})) {
+      const name = this.userName(sym);
+      this.users.set(sym, stack.tokens.addUser(name, { repositories: u.pulls.map((i) => this.registryPath(i)), origin: 'static' }));
+      this.attribution.users.add(name);
+    }
+    const admin = stack.client(stack.admin);
+    try {
+      for (const [sym, spec] of Object.entries(w.images)) {
+        checkAborted(signal);
+        const content = spec.sameContentAs ?? sym;
+        let img = this.images.get(content);
+        if (!img) {
+          img = await buildFixtureImage({ scenario: this.key, variant: content });
+          this.images.set(content, img);
+        }
+        this.images.set(sym, img);
+        const path = this.registryPath(sym);
+        this.attribution.repositories.add(path);
+        if (spec.repository === 'public') stack.tokens.addPublicRepositories(path);
+        // A private image under a public registry's name lives under the node mirror's prefix, which is
+        // anonymously readable for the system images: this path is made to need credentials.
+        else if (spec.reference) stack.tokens.addPrivateRepositories(path);
+        if (!spec.notInRegistry) await admin.push(path, normalizeImage(this.model.reference(sym))?.tag ?? 'v1', img);
+      }
+    } finally {
+      admin.close();
+    }
+    for (const ns of w.namespaces ?? ['a', 'b']) {
+      checkAborted(signal);
+      await this.env.kube.ensureNamespace(this.namespaceOf(ns), { 'io.pullproof.scenario': this.key });
+      this.attribution.serviceAccounts.add(`${this.namespaceOf(ns)}/default`);
+    }
+    for (const [sym, s] of Object.entries(w.secrets ?? {})) {
+      if (s.missing) continue;
+      await this.createSecret(sym, s.password === 'wrong' ? 'wrong' : 'valid');
+    }
+    for (const [sym, sa] of Object.entries(w.serviceAccounts ?? {})) {
+      const ns = this.namespaceOf(sa.namespace);
+      this.saUids.set(sym, await this.env.kube.createServiceAccount(ns, sym, sa.annotations ?? {}));
+      this.attribution.serviceAccounts.add(`${ns}/${sym}`);
+      // The STS grants by name (a recreated service account is granted again; the kubelet's record, by uid, is what changes).
+      if (sa.stsPulls?.length) this.env.sts?.policy.allow({ namespace: ns, serviceAccount: sym, repositories: sa.stsPulls.map((i) => this.registryPath(i)) });
+    }
+  }
+
+  private async createSecret(sym: string, password: 'valid' | 'wrong', update = false): Promise<void> {
+    const s = this.planned.spec.world.secrets?.[sym];
+    const user = s ? this.users.get(s.user) : undefined;
+    if (!s || !user) throw new HarnessError(`scenario ${this.planned.id}: secret ${sym} names an unknown user`);
+    const pw = password === 'valid' ? user.password : generatePassword();
+    this.secretPasswords.set(sym, pw);
+    const spec = { namespace: this.namespaceOf(s.namespace), name: sym, registry: (s.registry ?? 'harness') === 'harness' ? this.env.registry.host : ELSEWHERE_REGISTRY, username: user.username, password: pw };
+    this.secretUids.set(sym, update ? await this.env.kube.updatePullSecret(spec) : await this.env.kube.createPullSecret(spec));
+  }
+
+  /** Runs the non-barrier steps of the current phase; the window performs the barrier after it. */
+  async runPhase(signal?: AbortSignal): Promise<void> {
+    const steps = this.phases[this.phaseIndex] ?? [];
+    for (const step of steps) {
+      checkAborted(signal);
+      await this.step(step, signal);
+    }
+  }
+
+  /** The barrier after the current phase (undefined after the last one). */
+  get nextBarrier(): Step | undefined {
+    return this.barriers[this.phaseIndex];
+  }
+
+  /** Moves the model past the barrier the window just performed. */
+  passBarrier(): void {
+    const b = this.barriers[this.phaseIndex];
+    if (b) this.model.applyStep(b);
+    this.phaseIndex++;
+  }
+
+  private async step(step: Step, signal?: AbortSignal): Promise<void> {
+    const node = this.env.worker.node;
+    if ('pod' in step) {
+      const idx = (this.planned.spec.setup ?? []).indexOf(step);
+      const prediction = this.model.predict(step.pod);
+      const { observation } = await this.runPod(step.pod, `setup${++this.podSeq}`, signal);
+      const ok = sameOutcome(prediction.outcome, observation.outcome);
+      this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${step.pod.image} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok });
+      if (!ok) {
+        const broken = observation.requests.find((r) => r.fault?.startsWith('upstream error'));
+        const harnessFault = observation.outcome === 'no-outcome' || broken !== undefined;
+        this.failure = { status: harnessFault ? 'error' : 'failed', message: `setup step ${idx + 1}: expected the pod to end ${prediction.outcome}; observed ${observation.outcome}: ${observation.summary}${broken ? ` (the harness's ${broken.target} failed behind its proxy: ${broken.fault})` : ''}` };
+        throw new SetupFailed(this.failure.message);
+      }
+      this.model.applyPod(step.pod, prediction);
+    } else if ('preload' in step) {
+      const img = this.images.get(step.preload);
+      if (!img) throw new HarnessError(`no image ${step.preload}`);
+      await node.loadImage(await toOciArchive(img, this.model.reference(step.preload)));
+      this.model.applyStep(step);
+    } else if ('records' in step) {
+      const e = step.records;
+      if ('wipe' in e) await node.wipeRecords({ restart: false });
+      else if ('intent' in e) await node.writeRecord({ kind: 'ImagePullIntent', apiVersion: `kubelet.config.k8s.io/${this.recordApiVersion()}`, image: this.model.reference(e.intent) }, { restart: false });
+      else {
+        const sym = 'delete' in e ? e.delete : e.corrupt;
+        const ref = await this.imageRef(sym);
+        if ('delete' in e) await node.deleteRecord('ImagePulledRecord', ref, { restart: false });
+        else await node.corruptRecord('ImagePulledRecord', ref, { restart: false });
+      }
+      this.model.applyStep(step);
+    } else if ('updateSecret' in step) {
+      if (step.password === 'new') {
+        const s = this.planned.spec.world.secrets?.[step.updateSecret];
+        const user = s ? this.users.get(s.user) : undefined;
+        if (!s || !user) throw new HarnessError(`secret ${step.updateSecret} names an unknown user`);
+        const spec = this.planned.spec.world.users?.[s.user];
+        this.users.set(s.user, this.env.registry.tokens.addUser(user.username, { repositories: (spec?.pulls ?? []).map((i) => this.registryPath(i)), origin: 'static' }));
+      }
+      await this.createSecret(step.updateSecret, step.password === 'wrong' ? 'wrong' : 'valid', true);
+      this.model.applyStep(step);
+    } else if ('recreateSecret' in step) {
+      const s = this.planned.spec.world.secrets?.[step.recreateSecret];
+      if (!s) throw new HarnessError(`no secret ${step.recreateSecret}`);
+      await this.env.kube.deleteSecret(this.namespaceOf(s.namespace), step.recreateSecret);
+      const pw = this.secretPasswords.get(step.recreateSecret);
+      const user = this.users.get(s.user);
+      await this.createSecret(step.recreateSecret, pw === user?.password ? 'valid' : 'wrong');
+      this.model.applyStep(step);
+    } else if ('recreateServiceAccount' in step) {
+      const sa = this.planned.spec.world.serviceAccounts?.[step.recreateServiceAccount];
+      if (!sa) throw new HarnessError(`no service account ${step.recreateServiceAccount}`);
+      const ns = this.namespaceOf(sa.namespace);
+      await this.env.kube.deleteServiceAccount(ns, step.recreateServiceAccount);
+      this.saUids.set(step.recreateServiceAccount, await this.env.kube.createServiceAccount(ns, step.recreateServiceAccount, sa.annotations ?? {}));
+      this.model.applyStep(step);
+    } else if ('removeImage' in step) {
+      await node.exec(['crictl', 'rmi', this.model.reference(step.removeImage)], { allowFailure: true });
+      this.model.applyStep(step);
+    } else if ('waitSeconds' in step) {
+      await abortable(signal, step.waitSeconds * 1000);
+      this.model.applyStep(step);
+    } else if ('fault' in step) {
+      const f = step.fault;
+      const proxy = f.target === 'registry' ? this.env.registry.proxy : f.target === 'token' ? this.env.registry.tokenProxy : this.env.sts?.proxy;
+      if (!proxy) throw new HarnessError(`scenario ${this.planned.id}: a fault at the STS needs a run with a service-account credential provider`);
+      if (f.outage === true) await proxy.outage();
+      else if (f.outage === false) await proxy.restore();
+      if (f.latencyMs !== undefined) proxy.setLatency(f.latencyMs);
+      if (f.failNext) proxy.failNext(f.failNext);
+      this.faulted.add(proxy);
+      this.model.applyStep(step);
+    } else {
+      throw new HarnessError(`barrier step ${JSON.stringify(step)} reached a scenario; the window performs barriers`);
+    }
+  }
+
+  private recordApiVersion(): string {
+    return factsOf(this.planned.kubelet)?.recordApiVersion ?? 'v1beta1';
+  }
+
+  private async imageRef(sym: string): Promise<string> {
+    const { imageRefOf } = await import('./observe.ts');
+    const ref = await imageRefOf(this.env.worker.node, this.model.reference(sym));
+    if (!ref) throw new HarnessError(`image ${sym} (${this.model.reference(sym)}) is not on ${this.env.worker.name}`);
+    return ref;
+  }
+
+  /** Creates a pod on the worker, observes it blind, deletes it. */
+  private async runPod(pod: PodSpec, name: string, signal?: AbortSignal, recover?: { withinSeconds: number }): Promise<{ observation: Observation }> {
+    const kube = this.env.kube;
+    const namespace = this.namespaceOf(pod.namespace);
+    const image = this.model.reference(pod.image);
+    const cursor = this.env.registry.log.cursor;
+    const t0 = performance.now();
+    await createPodWithRetry(kube, {
+      namespace, name, node: this.env.worker.name, image, pullPolicy: pod.pullPolicy, pullSecrets: pod.secrets ?? [],
+      serviceAccount: pod.serviceAccount, privileged: pod.privileged,
+    }, signal);
+    try {
+      const d = await watchDecision(kube, namespace, name, { signal, timeoutMs: POD_DECISION_MS });
+      const events = await decisiveEvents(kube, namespace, name, d, signal);
+      const requests = attributedRequests(this.env.registry.log, this.attribution, cursor);
+      const c = classify(d, requests, events);
+      const record = await recordEntryOf(this.env.worker.node, image, this.model.recordName(pod.image));
+      const observation: Observation = {
+        ...c, phase: d.phase, container: d.container, events, requests, record,
+        timings: { createdAt: (d.createdAt ?? new Date()).toISOString(), decidedAt: d.decidedAt?.toISOString(), seconds: (performance.now() - t0) / 1000 },
+      };
+      if (recover) {
+        // The faults end; the same pod must start within the kubelet's image pull back-off plus a margin.
+        const lifted = performance.now();
+        await this.liftFaults();
+        const again = await watchDecision(kube, namespace, name, { signal, timeoutMs: recover.withinSeconds * 1000, runningOnly: true });
+        observation.recovery = { ran: again.container.state === 'running', seconds: (performance.now() - lifted) / 1000, state: `${again.container.state}${again.container.reason ? ` ${again.container.reason}` : ''}` };
+      }
+      return { observation };
+    } finally {
+      await kube.deletePod(namespace, name).catch(() => undefined);
+    }
+  }
+
+  private entryBefore(sym: string): CredentialEntry | undefined {
+    const input = this.model.input({ namespace: 'a', image: sym, pullPolicy: 'Never' });
+    return input.node.record.kind === 'present' ? input.node.record.credentialMapping[this.model.recordName(sym)] : undefined;
+  }
+
+  /** The pod under test: predicted with real values, observed, judged. */
+  async act(signal?: AbortSignal): Promise<void> {
+    const spec = this.planned.spec;
+    const prediction = this.model.predict(spec.act);
+    if (prediction.outcome !== this.planned.prediction.outcome) {
+      throw new HarnessError(`the oracle predicted ${this.planned.prediction.outcome} at plan time and ${prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
+    }
+    const before = this.entryBefore(spec.act.image);
+    const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover);
+    this.finish(prediction, observation, before);
+  }
+
+  /** The window's configuration was refused: that is this scenario's observation. */
+  refused(message: string): void {
+    const observation: Observation = { outcome: 'config-refused', summary: `the kubelet refused its configuration: ${message}`, kubeletRefused: message, events: [], requests: [], timings: { createdAt: new Date().toISOString() } };
+    this.finish(this.planned.prediction, observation, undefined);
+  }
+
+  private finish(prediction: Prediction, observation: Observation, before: CredentialEntry | undefined): void {
+    const espOn = !!factsOf(this.planned.kubelet)?.ensureSecretPulledImages && gateOn(this.planned.kubelet, ENSURE_SECRET_PULLED_IMAGES, this.model.kubelet().gates);
+    const v = judge({ prediction, observation, entryBefore: before, checkRecord: espOn && prediction.outcome !== 'config-refused' && !this.planned.spec.recover, recover: this.planned.spec.recover });
+    const override = testHooks.overrideVerdict?.(this.planned.name);
+    if (override) {
+      v.status = override.status;
+      v.problems.unshift(override.message);
+    }
+    this.result = this.resultWith(v.status, [...v.problems, ...v.notes].join('; ') || undefined, prediction, observation);
+  }
+
+  /** The result of a scenario that could not finish (setup failed, error, timeout). */
+  failed(status: 'failed' | 'error' | 'not-run', message: string): void {
+    this.result = this.resultWith(status, redact(message), this.planned.prediction, undefined);
+  }
+
+  private resultWith(status: ScenarioResult['status'], message: string | undefined, p: Prediction, observation: Observation | undefined): ScenarioResult {
+    const finishedAt = new Date();
+    const seconds = (finishedAt.getTime() - this.startedAt.getTime()) / 1000;
+    const attempt: Attempt = { attempt: this.attempt, status, startedAt: this.startedAt.toISOString(), seconds, message };
+    return {
+      kind: 'oracle', id: this.planned.id, key: `${this.planned.id}@${this.planned.kubelet}`, suite: this.planned.suite, name: this.planned.name, kubelet: this.planned.kubelet,
+      labels: this.planned.labels, status, message,
+      expected: { outcome: p.outcome, cause: p.cause, reason: p.reason, registryContact: p.registryContact, event: p.event, record: p.record, stsExchanges: p.stsExchanges, mustPullCheck: p.mustPullCheck, rules: p.rules, knownBug: p.knownBug, uncertain: p.uncertain },
+      observed: observation, setup: this.setupChecks, attempts: [attempt], worker: this.env.worker.name,
+      startedAt: this.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds,
+    };
+  }
+
+  /** Lifts every fault this scenario injected (outage over, no latency, no failures queued). */
+  async liftFaults(): Promise<void> {
+    for (const p of this.faulted) {
+      p.resetFaults();
+      if (p.isDown) await p.restore();
+    }
+    this.faulted.clear();
+    this.model.registryUp = true;
+    this.model.stsUp = true;
+  }
+
+  /** Deletes the scenario's namespaces (without waiting) and revokes its users. */
+  async dispose(): Promise<void> {
+    await this.liftFaults().catch(() => undefined);
+    for (const ns of this.planned.spec.world.namespaces ?? ['a', 'b']) await this.env.kube.deleteNamespace(this.namespaceOf(ns)).catch(() => undefined);
+    for (const u of this.users.values()) {
+      try {
+        this.env.registry.tokens.revokeUser(u.username);
+      } catch { /* already gone */ }
+    }
+  }
+
+  /** Paths on the node that belong to this scenario's images (for reproduction bundles). */
+  async recordFiles(): Promise<string[]> {
+    const out: string[] = [];
+    for (const sym of Object.keys(this.planned.spec.world.images)) {
+      const { imageRefOf } = await import('./observe.ts');
+      const ref = await imageRefOf(this.env.worker.node, this.model.reference(sym)).catch(() => undefined);
+      if (ref) out.push(recordPath({ kind: 'ImagePulledRecord', key: ref }));
+    }
+    return out;
+  }
+
+  /** Image references, users and namespaces: what a reproduction bundle names. */
+  describe(): { images: Record<string, string>; namespaces: string[]; users: string[] } {
+    return {
+      images: Object.fromEntries(Object.keys(this.planned.spec.world.images).map((s) => [s, this.model.reference(s)])),
+      namespaces: (this.planned.spec.world.namespaces ?? ['a', 'b']).map((n) => this.namespaceOf(n)),
+      users: [...this.users.values()].map((u) => u.username),
+    };
+  }
+}
+
+export class SetupFailed extends HarnessError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetupFailed';
+  }
+}
+
+/** Pod creation right after the namespace: the default service account may not exist yet (admission refuses). */
+async function createPodWithRetry(kube: Kube, spec: Parameters<Kube['createPod']>[0], signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await kube.createPod(spec);
+      return;
+    } catch (err) {
+      const body = String((err as { body?: unknown }).body ?? (err as Error).message);
+      if (Date.now() > deadline || !/serviceaccount .* not found|service account .* not found|error looking up service account/i.test(body)) throw err;
+      await abortable(signal, 250);
+    }
+  }
+}

@@ -1,0 +1,329 @@
+// The world of one scenario as the oracle sees it: what is on the node (names, contents and their pull
+// records, intents), the secrets, users and service accounts with their generations, the credential
+// provider's cache and the registry/STS state. Steps move it forward; a pod's oracle input is read off
+// it. The same model runs at plan time (values are symbols such as uid(s1#1)) and at run time (values
+// are the real uids, hashes and names the executor created), through a Resolver, so `pullproof list`
+// predicts without a cluster and the judge compares against the same rules with real values.
+import { imageNameOf } from '../oracle/names.ts';
+import { predict, predictConfiguration } from '../oracle/predict.ts';
+import type { CredentialEntry, KubeletModel, OracleInput, PodModel, Prediction, ProviderModel } from '../oracle/types.ts';
+import { ENSURE_SECRET_PULLED_IMAGES, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS, factsOf } from '../oracle/versions.ts';
+import type { ImageSpec, KubeletSettingsSpec, PodSpec, ScenarioSpec, Step } from './spec.ts';
+
+/** Maps a scenario's symbols to values: symbolic at plan time, real at run time. */
+export interface Resolver {
+  /** The scenario's (attempt's) unique key, for "{key}" in allowlist entries. */
+  key(): string;
+  /** The harness registry's host:port in image references. */
+  registryHost(): string;
+  /** The repository path of an image symbol in the harness registry. */
+  repository(image: string, spec: ImageSpec): string;
+  namespace(sym: string): string;
+  secretName(sym: string): string;
+  secretUid(sym: string, generation: number): string;
+  /** credentialHash of the auth entry a secret holds: user and password variant. */
+  credentialHash(secret: string, user: string, variant: string): string;
+  serviceAccountName(sym: string): string;
+  serviceAccountUid(sym: string, generation: number): string;
+}
+
+/** Symbolic values, for planning. */
+export function planResolver(scenarioKey: string): Resolver {
+  return {
+    key: () => scenarioKey,
+    registryHost: () => 'registry.pullproof.test:5443',
+    repository: (image, spec) => `${spec.repository}/${scenarioKey}/${image}`,
+    namespace: (sym) => `${scenarioKey}-${sym}`,
+    secretName: (sym) => sym,
+    secretUid: (sym, g) => `uid(${sym}#${g})`,
+    credentialHash: (_secret, user, variant) => `hash(${user}:${variant})`,
+    serviceAccountName: (sym) => sym,
+    serviceAccountUid: (sym, g) => `uid(sa ${sym}#${g})`,
+  };
+}
+
+/** The reference pods use for an image: the harness registry's name, or the spec's own (through the node mirror). */
+export function imageReference(sym: string, spec: ImageSpec, r: Resolver): string {
+  const repo = r.repository(sym, spec);
+  if (spec.reference) return spec.reference.replace('{repo}', repo.replace(/\//g, '-'));
+  return `${r.registryHost()}/${repo}:v1`;
+}
+
+/** Allowlist entries with "{registry}" (the harness registry) and "{key}" (the scenario's key) resolved. */
+export function resolveAllowlist(entries: readonly string[] | undefined, registryHost: string, key?: string): string[] | undefined {
+  return entries?.map((e) => {
+    if (e.includes('{key}') && key === undefined) throw new Error(`allowlist entry ${e} names the scenario's key, but the window holds more than one scenario`);
+    return e.replace('{registry}', registryHost).replace('{key}', key ?? '');
+  });
+}
+
+/** Whether settings name one scenario's own repositories (its window cannot be shared). */
+export function settingsPerScenario(s: KubeletSettingsSpec): boolean {
+  return JSON.stringify(s).includes('{key}');
+}
+
+/** The kubelet settings as the oracle sees them: gates rendered only where the kubelet knows them. */
+export function kubeletModel(version: string, s: KubeletSettingsSpec, registryHost: string, limits?: KubeletModel['limits'], key?: string): KubeletModel {
+  const f = factsOf(version);
+  const gates: Record<string, boolean> = { ...(s.gates ?? {}) };
+  // A feature a kubelet does not have is not set at all (off is its only state; on is not applicable).
+  if (s.ensureSecretPulledImages !== undefined && f?.ensureSecretPulledImages) gates[ENSURE_SECRET_PULLED_IMAGES] = s.ensureSecretPulledImages;
+  if (s.serviceAccountTokens !== undefined && f?.saTokenForCredentialProviders) gates[SA_TOKEN_FOR_CREDENTIAL_PROVIDERS] = s.serviceAccountTokens;
+  return { version, gates, policy: s.policy, allowlist: resolveAllowlist(s.allowlist, registryHost, key), maxParallelImagePulls: s.maxParallelImagePulls, limits };
+}
+
+interface SecretState { generation: number; variant: string; exists: boolean }
+interface UserState { variant: number }
+interface ContentState { record: OracleInput['node']['record']; loadedOutsideKubelet: boolean }
+
+export class ScenarioModel {
+  readonly spec: ScenarioSpec;
+  readonly version: string;
+  private readonly r: Resolver;
+  private readonly limits?: KubeletModel['limits'];
+  settings: KubeletSettingsSpec;
+  private readonly present = new Set<string>();
+  private readonly contents = new Map<string, ContentState>();
+  private readonly intents = new Set<string>();
+  private edited = false;
+  private readonly secrets = new Map<string, SecretState>();
+  private readonly users = new Map<string, UserState>();
+  private readonly serviceAccounts = new Map<string, number>();
+  /** Time (model seconds) of the provider's last successful answer per service account key (cacheType ServiceAccount). */
+  private readonly providerAnswers = new Map<string, number>();
+  private clock = 0;
+  registryUp = true;
+  stsUp = true;
+
+  constructor(spec: ScenarioSpec, version: string, resolver: Resolver, limits?: KubeletModel['limits']) {
+    this.spec = spec;
+    this.version = version;
+    this.r = resolver;
+    this.limits = limits;
+    this.settings = spec.kubelet;
+    for (const u of Object.keys(spec.world.users ?? {})) this.users.set(u, { variant: 1 });
+    for (const [s, sec] of Object.entries(spec.world.secrets ?? {})) {
+      this.secrets.set(s, { generation: 1, variant: sec.password === 'wrong' ? 'wrong' : 'v1', exists: !sec.missing });
+    }
+    for (const a of Object.keys(spec.world.serviceAccounts ?? {})) this.serviceAccounts.set(a, 1);
+  }
+
+  private image(sym: string): ImageSpec {
+    const i = this.spec.world.images[sym];
+    if (!i) throw new Error(`scenario ${this.spec.id}: no image "${sym}" in its world`);
+    return i;
+  }
+
+  private content(sym: string): string {
+    return this.image(sym).sameContentAs ?? sym;
+  }
+
+  private contentState(sym: string): ContentState {
+    const c = this.content(sym);
+    let s = this.contents.get(c);
+    if (!s) {
+      s = { record: { kind: 'none' }, loadedOutsideKubelet: false };
+      this.contents.set(c, s);
+    }
+    return s;
+  }
+
+  reference(sym: string): string {
+    return imageReference(sym, this.image(sym), this.r);
+  }
+
+  kubelet(): KubeletModel {
+    return kubeletModel(this.version, this.settings, this.r.registryHost(), this.limits, this.r.key());
+  }
+
+  /** The configuration's own prediction (refused or not applicable), or undefined when the kubelet starts with it. */
+  configuration(): Prediction | undefined {
+    const f = factsOf(this.version);
+    const missing = this.settings.ensureSecretPulledImages && !f?.ensureSecretPulledImages ? ENSURE_SECRET_PULLED_IMAGES
+      : this.settings.serviceAccountTokens && !f?.saTokenForCredentialProviders ? SA_TOKEN_FOR_CREDENTIAL_PROVIDERS : undefined;
+    if (missing) {
+      return { outcome: 'not-applicable', reason: `the ${this.version} kubelet has no ${missing} feature`, registryContact: false, record: { kind: 'unchanged' }, rules: [{ id: 'A1.feature-absent', section: missing === ENSURE_SECRET_PULLED_IMAGES ? 'A1' : 'B1', text: `${missing} does not exist in ${this.version}` }] };
+    }
+    return predictConfiguration({ kubelet: this.kubelet(), provider: this.providerFor(undefined, undefined) });
+  }
+
+  private secretAccepted(secretSym: string, image: string): boolean {
+    const sec = this.spec.world.secrets?.[secretSym];
+    const st = this.secrets.get(secretSym);
+    if (!sec || !st) return false;
+    const user = this.spec.world.users?.[sec.user];
+    const us = this.users.get(sec.user);
+    if (!user || !us) return false;
+    return st.variant === `v${us.variant}` && user.pulls.includes(image);
+  }
+
+  private providerFor(pod: PodSpec | undefined, imageSym: string | undefined): ProviderModel | undefined {
+    const p = this.settings.provider;
+    if (!p) return undefined;
+    const sa = pod?.serviceAccount ? this.spec.world.serviceAccounts?.[pod.serviceAccount] : undefined;
+    const key = pod?.serviceAccount ? this.providerKey(pod.serviceAccount) : undefined;
+    const answeredAt = key !== undefined ? this.providerAnswers.get(key) : undefined;
+    return {
+      matchesImage: imageSym !== undefined && this.image(imageSym).repository === p.matchRepository,
+      serviceAccountMode: !!p.serviceAccount,
+      audience: p.serviceAccount?.audience,
+      cacheType: p.serviceAccount?.cacheType,
+      requireServiceAccount: p.serviceAccount?.requireServiceAccount ?? true,
+      requiredAnnotations: p.serviceAccount?.requiredAnnotations,
+      optionalAnnotations: p.serviceAccount?.optionalAnnotations,
+      cacheDurationSeconds: p.cacheDurationSeconds,
+      audienceGranted: p.audienceRbac ?? true,
+      stsGrants: imageSym !== undefined && !!sa?.stsPulls?.includes(imageSym),
+      staticAccepted: false,
+      cachedAnswerAgeSeconds: answeredAt !== undefined ? this.clock - answeredAt : undefined,
+    };
+  }
+
+  private providerKey(saSym: string): string {
+    return `${saSym}#${this.serviceAccounts.get(saSym) ?? 1}`;
+  }
+
+  /** The oracle input for a pod started now. */
+  input(pod: PodSpec): OracleInput {
+    const img = this.image(pod.image);
+    const ref = this.reference(pod.image);
+    const cs = this.contentState(pod.image);
+    const secrets: PodModel['secrets'] = [];
+    const missing: string[] = [];
+    for (const s of pod.secrets ?? []) {
+      const spec = this.spec.world.secrets?.[s];
+      const st = this.secrets.get(s);
+      if (!spec || !st?.exists) {
+        missing.push(this.r.secretName(s));
+        continue;
+      }
+      secrets.push({
+        coordinates: { uid: this.r.secretUid(s, st.generation), namespace: this.r.namespace(spec.namespace), name: this.r.secretName(s), credentialHash: this.r.credentialHash(s, spec.user, st.variant) },
+        matchesRegistry: (spec.registry ?? 'harness') === 'harness' && !img.reference,
+        registryAccepts: this.secretAccepted(s, pod.image),
+      });
+    }
+    let serviceAccount: PodModel['serviceAccount'];
+    if (!pod.serviceAccount && this.settings.provider?.serviceAccount) {
+      // Every pod runs as a service account: without one named, the namespace's "default" (no annotations).
+      serviceAccount = { uid: `uid(default sa of ${pod.namespace})`, namespace: this.r.namespace(pod.namespace), name: 'default', annotations: {} };
+    } else if (pod.serviceAccount) {
+      const sa = this.spec.world.serviceAccounts?.[pod.serviceAccount];
+      if (!sa) throw new Error(`scenario ${this.spec.id}: no service account "${pod.serviceAccount}"`);
+      serviceAccount = { uid: this.r.serviceAccountUid(pod.serviceAccount, this.serviceAccounts.get(pod.serviceAccount) ?? 1), namespace: this.r.namespace(sa.namespace), name: this.r.serviceAccountName(pod.serviceAccount), annotations: sa.annotations };
+    }
+    return {
+      kubelet: this.kubelet(),
+      node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, record: cs.record, intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
+      pod: { namespace: this.r.namespace(pod.namespace), image: ref, pullPolicy: pod.pullPolicy, secrets, missingSecrets: missing.length ? missing : undefined, serviceAccount },
+      provider: this.providerFor(pod, pod.image),
+      nodeCredentials: this.settings.nodeWideCredentials && img.repository === 'nodewide' && !img.reference ? { matchesImage: true, accepted: true } : undefined,
+      registry: { up: this.registryUp, anonymousReadable: img.repository === 'public', hasImage: !img.notInRegistry },
+      sts: { up: this.stsUp },
+    };
+  }
+
+  predict(pod: PodSpec): Prediction {
+    return predict(this.input(pod));
+  }
+
+  /** Moves the model past a pod start with the given (predicted) outcome. */
+  applyPod(pod: PodSpec, p: Prediction): void {
+    const runs = p.outcome === 'runs-cached' || p.outcome === 'reverifies-runs' || p.outcome === 'pulls-runs';
+    if (runs) this.present.add(pod.image);
+    const cs = this.contentState(pod.image);
+    if (p.record.kind === 'entry') {
+      const mapping: Record<string, CredentialEntry> = cs.record.kind === 'present' ? { ...cs.record.credentialMapping } : {};
+      mapping[p.record.name] = p.record.entry;
+      cs.record = { kind: 'present', credentialMapping: mapping };
+    } else if (p.record.kind === 'none') {
+      cs.record = { kind: 'none' };
+    }
+    if (pod.serviceAccount && (p.stsExchanges ?? 0) > 0 && this.settings.provider?.serviceAccount?.cacheType === 'ServiceAccount' && p.pulledWith?.kind === 'provider-service-account') {
+      this.providerAnswers.set(this.providerKey(pod.serviceAccount), this.clock);
+    }
+  }
+
+  private restart(): void {
+    // PullManager.initialize (A7): an intent whose image is present becomes a credential-less record.
+    for (const sym of this.intents) {
+      if (!this.present.has(sym)) continue;
+      // RecordImagePulled(image, imageRef, nil): an entry for the name with no credentials.
+      const cs = this.contentState(sym);
+      const name = this.recordName(sym);
+      const mapping = cs.record.kind === 'present' ? cs.record.credentialMapping : {};
+      cs.record = { kind: 'present', credentialMapping: { ...mapping, [name]: mapping[name] ?? {} } };
+    }
+    for (const sym of [...this.intents]) if (this.present.has(sym)) this.intents.delete(sym);
+    this.edited = false;
+    // The provider's credential cache lives in memory only (B4).
+    this.providerAnswers.clear();
+  }
+
+  /** Applies a setup step other than a pod (pods go through predict/applyPod). */
+  applyStep(step: Step): void {
+    if ('pod' in step) throw new Error('pods go through predict() and applyPod()');
+    if ('preload' in step) {
+      this.present.add(step.preload);
+      const cs = this.contentState(step.preload);
+      if (cs.record.kind === 'none') cs.loadedOutsideKubelet = true;
+    } else if ('restartKubelet' in step) {
+      this.restart();
+    } else if ('kubelet' in step) {
+      this.settings = step.kubelet;
+      this.restart();
+    } else if ('records' in step) {
+      const e = step.records;
+      if ('wipe' in e) {
+        for (const cs of this.contents.values()) cs.record = { kind: 'none' };
+        this.intents.clear();
+      } else if ('delete' in e) {
+        this.contentState(e.delete).record = { kind: 'none' };
+      } else if ('corrupt' in e) {
+        this.contentState(e.corrupt).record = { kind: 'unreadable' };
+      } else {
+        this.intents.add(e.intent);
+      }
+      this.edited = true;
+    } else if ('updateSecret' in step) {
+      const st = this.secrets.get(step.updateSecret);
+      const spec = this.spec.world.secrets?.[step.updateSecret];
+      if (!st || !spec) throw new Error(`scenario ${this.spec.id}: no secret "${step.updateSecret}"`);
+      if (step.password === 'new') {
+        const us = this.users.get(spec.user);
+        if (us) us.variant += 1;
+        st.variant = `v${us?.variant ?? 2}`;
+      } else {
+        st.variant = step.password === 'wrong' ? 'wrong' : `v${this.users.get(spec.user)?.variant ?? 1}`;
+      }
+    } else if ('recreateSecret' in step) {
+      const st = this.secrets.get(step.recreateSecret);
+      if (!st) throw new Error(`scenario ${this.spec.id}: no secret "${step.recreateSecret}"`);
+      st.generation += 1;
+      st.exists = true;
+    } else if ('recreateServiceAccount' in step) {
+      this.serviceAccounts.set(step.recreateServiceAccount, (this.serviceAccounts.get(step.recreateServiceAccount) ?? 1) + 1);
+    } else if ('removeImage' in step) {
+      this.present.delete(step.removeImage);
+    } else if ('waitSeconds' in step) {
+      this.clock += step.waitSeconds;
+    } else if ('fault' in step) {
+      const f = step.fault;
+      if (f.outage !== undefined) {
+        // The token service being down fails a pull like the registry being down: containerd cannot get a token.
+        if (f.target === 'registry' || f.target === 'token') this.registryUp = !f.outage;
+        else this.stsUp = !f.outage;
+      }
+    }
+  }
+
+  /** The normalised name the record keys this image under. */
+  recordName(sym: string): string {
+    return imageNameOf(this.reference(sym));
+  }
+}
+
+/** Steps after which the scenarios of a window synchronise: a kubelet restart or settings change. */
+export function isBarrier(step: Step): boolean {
+  return 'restartKubelet' in step || 'kubelet' in step;
+}

@@ -1,0 +1,156 @@
+// The observer: records what happened to a pod, blind to what was expected. It watches the pod until its
+// container runs or waits with a terminal reason (or the time is up), then collects the cause: the pod's
+// events, the registry, token-service and STS requests attributed to the scenario by its own
+// repositories, users and service accounts (never by a time window), and the pull record afterwards.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Kube } from '../cluster/kube.ts';
+import type { KindNode } from '../node/kind-node.ts';
+import { normalizeImage } from '../oracle/names.ts';
+import type { CredentialEntry } from '../oracle/types.ts';
+import type { RequestLog, RequestRecord } from '../proxy/records.ts';
+import type { Observation, ObservedEvent, ObservedRequest } from '../report/types.ts';
+
+/** Waiting reasons after which the kubelet will not start the container without a change. */
+export const TERMINAL_WAITING = ['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RegistryUnavailable', 'SignatureValidationFailed', 'ErrImageInspect'];
+const PULL_FAILED = ['ErrImagePull', 'ImagePullBackOff', 'RegistryUnavailable'];
+
+export interface PodDecision {
+  decided: boolean;
+  phase?: string;
+  container: NonNullable<Observation['container']>;
+  /** Client receive time of the watch event that showed the pod first, and the decisive one. */
+  createdAt?: Date;
+  decidedAt?: Date;
+}
+
+export function containerOf(pod: V1Pod): PodDecision {
+  const cs = pod.status?.containerStatuses?.[0];
+  const phase = pod.status?.phase;
+  if (cs?.state?.running) return { decided: true, phase, container: { state: 'running' } };
+  if (cs?.state?.terminated) return { decided: true, phase, container: { state: 'terminated', reason: cs.state.terminated.reason, message: cs.state.terminated.message } };
+  if (cs?.state?.waiting) {
+    const reason = cs.state.waiting.reason;
+    return { decided: !!reason && TERMINAL_WAITING.includes(reason), phase, container: { state: 'waiting', reason, message: cs.state.waiting.message } };
+  }
+  return { decided: phase === 'Failed', phase, container: { state: 'none' } };
+}
+
+/** Watches a pod until decided (or timeout/abort) and returns the last state seen. */
+export async function watchDecision(kube: Kube, namespace: string, name: string, o: { signal?: AbortSignal; timeoutMs: number; runningOnly?: boolean }): Promise<PodDecision> {
+  let last: PodDecision = { decided: false, container: { state: 'none' } };
+  let createdAt: Date | undefined;
+  await kube.watchPod(namespace, name, (pod, at) => {
+    createdAt ??= at;
+    last = { ...containerOf(pod), createdAt };
+    const done = o.runningOnly ? last.container.state === 'running' : last.decided;
+    if (done) last.decidedAt = at;
+    return done;
+  }, o);
+  return last;
+}
+
+/** The event reason that documents a decision, to wait for before reading events. */
+function decisiveReason(d: PodDecision): string | undefined {
+  if (d.container.state === 'running' || d.container.state === 'terminated') return 'Pulled';
+  if (d.container.reason === 'ErrImageNeverPull') return 'ErrImageNeverPull';
+  if (d.container.reason && PULL_FAILED.includes(d.container.reason)) return 'Failed';
+  return undefined;
+}
+
+export async function podEvents(kube: Kube, namespace: string, name: string): Promise<ObservedEvent[]> {
+  const items = await kube.events(namespace, name);
+  return items.map((e) => {
+    const when = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
+    return { type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1, at: when ? new Date(when as unknown as string).toISOString() : undefined };
+  });
+}
+
+/** Events of the pod, waiting (up to 5 s) for the one that documents its decision. */
+export async function decisiveEvents(kube: Kube, namespace: string, name: string, d: PodDecision, signal?: AbortSignal): Promise<ObservedEvent[]> {
+  const want = decisiveReason(d);
+  const deadline = Date.now() + 5000;
+  let events = await podEvents(kube, namespace, name);
+  while (want && !events.some((e) => e.reason === want) && Date.now() < deadline && !signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 250));
+    events = await podEvents(kube, namespace, name);
+  }
+  return events;
+}
+
+export interface Attribution {
+  /** Registry repositories of the scenario's images. */
+  repositories: Set<string>;
+  /** Token-service users of the scenario. */
+  users: Set<string>;
+  /** namespace/name of the scenario's service accounts. */
+  serviceAccounts: Set<string>;
+}
+
+/** Requests after `since` that belong to the scenario. */
+export function attributedRequests(log: RequestLog, a: Attribution, since: number): ObservedRequest[] {
+  const mine = (r: RequestRecord): boolean =>
+    (r.target === 'registry' && r.repository !== undefined && a.repositories.has(r.repository))
+    || (r.target === 'token' && (a.users.has(r.identity) || (r.repository !== undefined && a.repositories.has(r.repository))))
+    || (r.target === 'sts' && a.serviceAccounts.has(r.identity));
+  return log.query({ since }).filter(mine).map((r) => ({ target: r.target, kind: r.kind, method: r.method, status: r.status, identity: r.identity, ...(r.auth ? { auth: r.auth } : {}), at: r.at, ...(r.fault ? { fault: r.fault } : {}) }));
+}
+
+/** Reads the outcome off a decided pod and its requests, blind to the expectation. */
+export function classify(d: PodDecision, requests: ObservedRequest[], events: ObservedEvent[]): Pick<Observation, 'outcome' | 'cause' | 'summary'> {
+  const registry = requests.filter((r) => r.target === 'registry');
+  const manifests = registry.filter((r) => r.kind === 'manifest');
+  const blobs = registry.filter((r) => r.kind === 'blob' && r.method === 'GET' && r.status < 400);
+  if (!d.decided) return { outcome: 'no-outcome', summary: `undecided: ${d.container.state}${d.container.reason ? ` ${d.container.reason}` : ''} when the time was up` };
+  if (d.container.state === 'running' || d.container.state === 'terminated') {
+    if (blobs.length) return { outcome: 'pulls-runs', summary: `pulled (${manifests.length} manifest, ${blobs.length} blob requests) and ${d.container.state}` };
+    if (manifests.length) {
+      const ok = manifests.filter((m) => m.status < 400);
+      return { outcome: 'reverifies-runs', summary: `verified at the registry (${manifests.map((m) => `${m.method} ${m.status} as ${m.identity}`).join(', ')}) and ${d.container.state}${ok.length ? '' : ' (no manifest request succeeded)'}` };
+    }
+    return { outcome: 'runs-cached', summary: `${d.container.state} from the node's cache, no registry request` };
+  }
+  const reason = d.container.reason ?? '';
+  if (reason === 'ErrImageNeverPull') return { outcome: 'never-pull', summary: `ErrImageNeverPull: ${(d.container.message ?? '').slice(0, 200)}` };
+  if (PULL_FAILED.includes(reason)) {
+    // A 401 to a request without credentials is the registry's challenge (the token dance), not a refusal
+    // of anyone; a refusal is a 401/403 to a request that carried credentials or a token, or the token
+    // service refusing credentials.
+    const refused = requests.filter((r) => (r.status === 401 || r.status === 403) && (r.target === 'token' || (r.target === 'registry' && r.auth !== 'none')));
+    const notFound = manifests.filter((r) => r.status === 404);
+    const failedEvent = events.find((e) => e.reason === 'Failed' && /Failed to pull/.test(e.message))?.message ?? d.container.message ?? '';
+    if (/connection refused|dial tcp|no route to host|i\/o timeout|connection reset|no such host|\b50[234]\b|Service Unavailable/i.test(failedEvent)) {
+      return { outcome: 'pull-fails', cause: 'unreachable', summary: `${reason}: registry or token service unreachable (${failedEvent.slice(0, 200)})` };
+    }
+    if (refused.length) {
+      const r = refused[refused.length - 1] as ObservedRequest;
+      return { outcome: 'pull-fails', cause: 'denied', summary: `${reason}: the ${r.target === 'token' ? 'token service' : 'registry'} answered ${r.status} to ${r.identity} (${r.method} ${r.kind}; ${refused.length} refusals)` };
+    }
+    if (notFound.length) return { outcome: 'pull-fails', cause: 'not-found', summary: `${reason}: the registry answered 404 for the manifest` };
+    return { outcome: 'pull-fails', cause: 'unknown', summary: `${reason}: ${failedEvent.slice(0, 200)}` };
+  }
+  return { outcome: 'unexpected', summary: `${d.container.state} ${reason}: ${(d.container.message ?? '').slice(0, 200)}` };
+}
+
+/** The imageRef the node's CRI has for a reference (repo tags compared after normalisation). */
+export async function imageRefOf(node: KindNode, reference: string): Promise<string | undefined> {
+  const want = normalizeImage(reference);
+  const images = await node.images();
+  for (const i of images) {
+    for (const tag of i.repoTags) {
+      const n = normalizeImage(tag);
+      if (n && want && n.name === want.name && (n.tag ?? 'latest') === (want.tag ?? 'latest')) return i.id;
+    }
+  }
+  return undefined;
+}
+
+/** The record entry for an image name afterwards. */
+export async function recordEntryOf(node: KindNode, reference: string, name: string): Promise<Observation['record']> {
+  const imageRef = await imageRefOf(node, reference);
+  if (!imageRef) return undefined;
+  const r = await node.readPulledRecord(imageRef);
+  if (!r) return { name, imageRef };
+  if (r.unreadable) return { name, imageRef, unreadable: r.unreadable };
+  const entry: CredentialEntry | undefined = r.record?.credentialMapping[name];
+  return { name, imageRef, entry };
+}

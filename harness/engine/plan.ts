@@ -1,0 +1,142 @@
+// Stage 1, plan: expand suites for each kubelet version under test, predict every scenario with the
+// oracle (symbolic values: no Docker, no cluster), then filter (--focus/--skip by regular expression on
+// name or id) and shard (--shard K/N, deterministic by id). The plan is data: `pullproof list` prints it,
+// `run --dry-run` stops after it, the scheduler groups it into kubelet-configuration windows.
+import { createHash } from 'node:crypto';
+import type { Prediction } from '../oracle/types.ts';
+import { UsageError } from '../errors.ts';
+import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
+import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
+
+export interface SetupPrediction {
+  /** Index in the scenario's setup steps. */
+  step: number;
+  prediction: Prediction;
+}
+
+export interface PlannedScenario {
+  /** suite/scenario id: stable across runs and versions. */
+  id: string;
+  suite: string;
+  name: string;
+  kubelet: string;
+  labels: Record<string, string>;
+  spec: ScenarioSpec;
+  status: 'planned' | 'not-applicable';
+  reason?: string;
+  /** The oracle's prediction for the pod under test (or the configuration's refusal). */
+  prediction: Prediction;
+  setup: SetupPrediction[];
+  /** Scenarios with the same window share a kubelet configuration and its barriers, and run together. */
+  window: string;
+  exclusive: boolean;
+}
+
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+export interface PlanOptions {
+  suites: SuiteDefinition[];
+  kubelets: string[];
+  focus?: RegExp[];
+  skip?: RegExp[];
+  shard?: Shard;
+  /** Only these ids (from --rerun-failed). */
+  ids?: Set<string>;
+}
+
+export interface Plan {
+  scenarios: PlannedScenario[];
+  /** How many were expanded before filters and sharding. */
+  expanded: number;
+  filteredOut: number;
+  otherShards: number;
+}
+
+/** Plans one scenario for one kubelet version. Throws when the suite is inconsistent (a setup pod that cannot run). */
+export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string): PlannedScenario {
+  const id = `${suite.name}/${spec.id}`;
+  const key = createHash('sha256').update(id).digest('hex').slice(0, 8);
+  const model = new ScenarioModel(spec, kubelet, planResolver(key));
+  const barriers: Step[] = (spec.setup ?? []).filter(isBarrier);
+  const exclusive = !!spec.exclusive;
+  if (!exclusive && (spec.setup ?? []).some((st) => 'fault' in st)) {
+    throw new Error(`suite ${suite.name}, scenario ${spec.id}: fault steps act on the shared registry, token service or STS; mark the scenario exclusive`);
+  }
+  if (!exclusive && (spec.setup ?? []).some((st) => 'records' in st && 'wipe' in st.records)) {
+    throw new Error(`suite ${suite.name}, scenario ${spec.id}: wiping image_manager/ removes every scenario's records on the node; mark the scenario exclusive`);
+  }
+  const own = settingsPerScenario(spec.kubelet) || barriers.some((b) => 'kubelet' in b && settingsPerScenario(b.kubelet));
+  // An exclusive scenario owns its window: its faults must not meet another scenario's steps.
+  const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own || exclusive ? { scenario: id } : {}) });
+  const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive };
+  const setup: SetupPrediction[] = [];
+  const refusal = model.configuration();
+  if (refusal) {
+    return { ...base, status: refusal.outcome === 'not-applicable' ? 'not-applicable' : 'planned', reason: refusal.reason, prediction: refusal, setup };
+  }
+  for (const [i, step] of (spec.setup ?? []).entries()) {
+    if ('pod' in step) {
+      const p = model.predict(step.pod);
+      if (p.outcome === 'not-applicable') return { ...base, status: 'not-applicable', reason: `setup: ${p.reason ?? 'not applicable'}`, prediction: p, setup };
+      if (!['runs-cached', 'reverifies-runs', 'pulls-runs'].includes(p.outcome)) {
+        throw new Error(`suite ${suite.name}, scenario ${spec.id} on ${kubelet}: setup pod ${i + 1} is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}); setup pods must run`);
+      }
+      setup.push({ step: i, prediction: p });
+      model.applyPod(step.pod, p);
+      continue;
+    }
+    model.applyStep(step);
+    if ('kubelet' in step) {
+      const r = model.configuration();
+      if (r) return { ...base, status: r.outcome === 'not-applicable' ? 'not-applicable' : 'planned', reason: r.reason, prediction: r, setup };
+    }
+  }
+  const prediction = model.predict(spec.act);
+  return { ...base, status: prediction.outcome === 'not-applicable' ? 'not-applicable' : 'planned', reason: prediction.reason, prediction, setup };
+}
+
+function shardOf(id: string, sorted: string[], total: number): number {
+  return sorted.indexOf(id) % total;
+}
+
+/** Parses "K/N" (1-based K). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || total < 1 || index < 1 || index > total) throw new UsageError('--shard', `"${text}" is not K/N with 1 <= K <= N`, 'write e.g. --shard 2/4 for the second of four shards');
+  return { index, total };
+}
+
+export function plan(o: PlanOptions): Plan {
+  const all: PlannedScenario[] = [];
+  for (const kubelet of o.kubelets) {
+    for (const suite of o.suites) {
+      const seen = new Set<string>();
+      for (const spec of suite.scenarios({ kubelet })) {
+        if (seen.has(spec.id)) throw new Error(`suite ${suite.name} has two scenarios with id ${spec.id}`);
+        seen.add(spec.id);
+        all.push(planScenario(suite, spec, kubelet));
+      }
+    }
+  }
+  const matches = (s: PlannedScenario, re: RegExp): boolean => re.test(s.name) || re.test(s.id);
+  const kept = all.filter((s) => (!o.focus?.length || o.focus.some((re) => matches(s, re))) && !o.skip?.some((re) => matches(s, re)) && (!o.ids || o.ids.has(runKey(s))));
+  let scenarios = kept;
+  if (o.shard && o.shard.total > 1) {
+    // Deterministic and balanced: order by a hash of the id, deal round-robin.
+    const hash = (s: PlannedScenario): string => createHash('sha256').update(runKey(s)).digest('hex');
+    const sorted = [...kept].sort((a, b) => hash(a).localeCompare(hash(b))).map(runKey);
+    const shard = o.shard;
+    scenarios = kept.filter((s) => shardOf(runKey(s), sorted, shard.total) === shard.index - 1);
+  }
+  return { scenarios, expanded: all.length, filteredOut: all.length - kept.length, otherShards: kept.length - scenarios.length };
+}
+
+/** A scenario on one kubelet: the key reports use (the same id runs once per kubelet version). */
+export function runKey(s: { id: string; kubelet: string }): string {
+  return `${s.id}@${s.kubelet}`;
+}

@@ -1,0 +1,329 @@
+// A run as named stages, each in its own module: plan (plan.ts), provision (provision.ts), schedule and
+// execute (schedule.ts, execute.ts), judge (judge.ts), report (report/*). The report is written on every
+// path: success, failure, --timeout, Ctrl-C/SIGTERM (marked incomplete) and crashes; cleanup runs last
+// (or is skipped under --keep). Exit codes: 0 passed, 1 conformance failure, 3 infrastructure, 4 nothing
+// ran, 130/143 interrupted (usage errors, 2, are thrown before anything starts).
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { HarnessError } from '../errors.ts';
+import { cgroupVersion, dockerServerVersion } from '../host/facts.ts';
+import { setupHost } from '../host/setup.ts';
+import { RunContext } from '../run/context.ts';
+import type { Environment as CheckEnvironment, Scenario as CheckScenario, Suite as CheckSuite } from '../suite/types.ts';
+import { abortRunningCommands } from '../util/exec.ts';
+import { log, phase, warn } from '../util/log.ts';
+import { redact } from '../util/secrets.ts';
+import { exitCodeFor, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
+import { writeReport } from '../report/write.ts';
+import { runKey, type PlannedScenario, type Shard } from './plan.ts';
+import { isCheckSuite, planSuites, type AnySuite } from './suites.ts';
+import { RunProgress } from './progress.ts';
+import { clusterInfo, provision, type Environment } from './provision.ts';
+import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './schedule.ts';
+import type { Worker } from './worker.ts';
+import { needsProviders } from './providers.ts';
+
+export { isCheckSuite, planSuites, type AnySuite };
+
+export interface EngineOptions {
+  suites: AnySuite[];
+  kubelets: string[];
+  focus?: RegExp[];
+  skip?: RegExp[];
+  shard?: Shard;
+  ids?: Set<string>;
+  parallel: number;
+  retries: number;
+  workersPerKubelet: number;
+  reportDir?: string;
+  keep?: boolean;
+  online?: boolean;
+  timeoutMs?: number;
+  registryImage?: string;
+  command: string[];
+  /** For tests: the test seam's hooks (harness/util/test-hooks.ts) are consulted by the caller. */
+  label?: string;
+}
+
+export interface EngineResult {
+  report: Report;
+  reportDir: string;
+  exitCode: number;
+}
+
+function hostInfo(docker?: string): Report['run']['host'] {
+  return { os: `${process.platform} ${process.arch}`, kernel: release(), cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), docker, cgroup: cgroupVersion() };
+}
+
+/** Results for scenarios that were planned but never ran (interrupted, timed out, infrastructure down). */
+function notRun(s: PlannedScenario, why: string): ScenarioResult {
+  return {
+    kind: 'oracle', id: s.id, key: runKey(s), suite: s.suite, name: s.name, kubelet: s.kubelet, labels: s.labels, status: 'not-run', message: why,
+    expected: { outcome: s.prediction.outcome, cause: s.prediction.cause, reason: s.prediction.reason, registryContact: s.prediction.registryContact, event: s.prediction.event, record: s.prediction.record, stsExchanges: s.prediction.stsExchanges, rules: s.prediction.rules, knownBug: s.prediction.knownBug, uncertain: s.prediction.uncertain },
+    setup: [], attempts: [], seconds: 0,
+  };
+}
+
+function notApplicable(s: PlannedScenario): ScenarioResult {
+  return { ...notRun(s, s.reason ?? 'not applicable'), status: 'not-applicable', message: s.reason };
+}
+
+
+async function runChecks(suite: CheckSuite, env: CheckEnvironment, progress: RunProgress, signal: AbortSignal): Promise<ScenarioResult[]> {
+  const out: ScenarioResult[] = [];
+  for (const [i, s] of suite.scenarios.entries()) {
+    const startedAt = new Date();
+    if (signal.aborted) {
+      out.push({ kind: 'check', id: `${suite.name}/${i + 1}`, key: `${suite.name}/${i + 1}`, suite: suite.name, name: s.name, kubelet: 'none', labels: {}, status: 'not-run', message: String(signal.reason ?? 'interrupted'), setup: [], attempts: [], seconds: 0 });
+      continue;
+    }
+    const r = await runCheck(suite, s, i, env, signal);
+    const seconds = (Date.now() - startedAt.getTime()) / 1000;
+    const res: ScenarioResult = {
+      kind: 'check', id: `${suite.name}/${i + 1}`, key: `${suite.name}/${i + 1}`, suite: suite.name, name: s.name, kubelet: 'none', labels: {}, status: r.status, message: r.message, notes: r.notes,
+      setup: [], attempts: [{ attempt: 1, status: r.status, startedAt: startedAt.toISOString(), seconds, message: r.message }], startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), seconds,
+    };
+    progress.scenarioFinished(res);
+    out.push(res);
+  }
+  return out;
+}
+
+async function runCheck(suite: CheckSuite, s: CheckScenario, index: number, env: CheckEnvironment, signal: AbortSignal): Promise<{ status: 'passed' | 'failed' | 'error' | 'not-run'; message?: string; notes: string[] }> {
+  const { ExpectationFailed } = await import('../suite/types.ts');
+  const notes: string[] = [];
+  const slug = `s${String(index + 1).padStart(2, '0')}`;
+  const tools = {
+    scenario: s.name,
+    expect(cond: boolean, what: string, observed: string): void {
+      if (!cond) throw new ExpectationFailed(`expected ${what}; observed ${observed}`);
+      notes.push(`ok: ${what}`);
+    },
+    note(message: string): void { notes.push(message); },
+    measure(): void { /* check suites report no measurements here */ },
+    unique(base: string): string { return `${base}-${slug}-${env.run.id}`; },
+  };
+  // Check suites run one scenario at a time: requests are tagged with the scenario's name.
+  env.registry.log.setScenario(s.name);
+  let timer: NodeJS.Timeout | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HarnessError(`check timed out after ${(s.timeoutMs ?? 300_000) / 1000}s`)), s.timeoutMs ?? 300_000);
+    signal.addEventListener('abort', () => reject(new HarnessError(String(signal.reason ?? 'interrupted'))), { once: true });
+  });
+  stop.catch(() => undefined);
+  try {
+    await Promise.race([s.run(env, tools), stop]);
+    const { testHooks } = await import('../util/test-hooks.ts');
+    if (testHooks.afterScenario) await Promise.race([testHooks.afterScenario(s.name), stop]);
+    return { status: 'passed', notes };
+  } catch (err) {
+    if (signal.aborted) return { status: 'not-run', message: redact((err as Error).message), notes };
+    return { status: err instanceof ExpectationFailed ? 'failed' : 'error', message: redact((err as Error).message), notes };
+  } finally {
+    clearTimeout(timer);
+    void suite;
+  }
+}
+
+/** Runs the windows of one kubelet version over its workers (exclusive windows alone). */
+async function executeWindows(windows: Window[], workers: Worker[], env: Environment, o: EngineOptions, reportDir: string, progress: RunProgress, signal: AbortSignal, results: Map<string, ScenarioResult>, windowResults: WindowResult[]): Promise<void> {
+  const queue = [...windows];
+  let exclusiveRunning = false;
+  let running = 0;
+  const registryHost = env.registry.host;
+  const pc = env.clusters.find((c) => [...c.workers.values()].flat().includes(workers[0] as Worker));
+  if (!pc) throw new HarnessError('no cluster for these workers');
+  const execEnv = { runId: '', registry: env.registry, kube: pc.cluster.kube, sts: pc.providers?.sts, controlPlane: pc.cluster.controlPlane };
+  const runOne = async (w: Window, worker: Worker): Promise<void> => {
+    let pending: readonly PlannedScenario[] = w.scenarios;
+    for (let attempt = 1; attempt <= 1 + o.retries && pending.length && !signal.aborted; attempt++) {
+      const { results: rs, window } = await runWindow(w, execEnv, worker, { parallel: o.parallel, signal, progress, attempt, registryHost, reportDir }, pending);
+      windowResults.push(window);
+      for (const r of rs) {
+        const prev = results.get(r.key);
+        results.set(r.key, prev ? mergeAttempts(prev, r) : r);
+      }
+      pending = pending.filter((p) => { const r = results.get(runKey(p)); return r !== undefined && retryable(r); });
+      if (pending.length && attempt < 1 + o.retries) progress.note(`retrying ${pending.length} scenario(s) of window ${w.index} from scratch (attempt ${attempt + 1})`);
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    const free = [...workers];
+    const pump = (): void => {
+      if (signal.aborted && running === 0) { resolve(); return; }
+      if (queue.length === 0 && running === 0) { resolve(); return; }
+      while (free.length && queue.length && !signal.aborted) {
+        const next = queue[0] as Window;
+        if (exclusiveRunning) break;
+        if (next.exclusive && running > 0) break;
+        queue.shift();
+        const worker = free.shift() as Worker;
+        running++;
+        if (next.exclusive) exclusiveRunning = true;
+        runOne(next, worker).then(() => {
+          running--;
+          if (next.exclusive) exclusiveRunning = false;
+          free.push(worker);
+          pump();
+        }, reject);
+      }
+      if (signal.aborted && running === 0) resolve();
+    };
+    pump();
+  });
+}
+
+export async function runEngine(o: EngineOptions): Promise<EngineResult> {
+  const startedAt = new Date();
+  const progress = new RunProgress();
+  const checkSuites = o.suites.filter(isCheckSuite);
+  const p = planSuites(o);
+  const needsCluster = p.scenarios.length > 0;
+  const ctx = RunContext.create({ online: o.online, keep: o.keep, reportDir: o.reportDir, label: o.label ?? o.suites.map((s) => s.name).join('+').slice(0, 40) });
+  log(`run ${ctx.id}: ${p.scenarios.length} scenario(s) planned from ${p.expanded} (${p.filteredOut} filtered out, ${p.otherShards} in other shards)${checkSuites.length ? `, ${checkSuites.length} check suite(s)` : ''}`);
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  let crashed: Error | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) {
+      warn(`${sig} again: exiting without finishing; run "npx pullproof cleanup --run ${ctx.id}" to remove what is left`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    interrupted = sig;
+    warn(`${sig}: stopping, writing a partial report and cleaning up (press Ctrl-C again to exit at once)`);
+    controller.abort(`interrupted by ${sig}`);
+    abortRunningCommands();
+  };
+  const onCrash = (err: unknown): void => {
+    crashed = err instanceof Error ? err : new Error(String(err));
+    warn(`unexpected error: ${crashed.stack ?? crashed.message}`);
+    controller.abort(`crashed: ${crashed.message}`);
+    abortRunningCommands();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  let timedOut = false;
+  const timer = o.timeoutMs ? setTimeout(() => {
+    timedOut = true;
+    warn(`run timeout of ${(o.timeoutMs as number) / 1000}s reached: stopping`);
+    controller.abort('the run timeout was reached');
+    abortRunningCommands();
+  }, o.timeoutMs) : undefined;
+  timer?.unref();
+
+  const results = new Map<string, ScenarioResult>();
+  const windowResults: WindowResult[] = [];
+  const checks: Check[] = [];
+  let env: Environment | undefined;
+  const partial: { registry?: Environment['registry']; clusters: Environment['clusters'] } = { clusters: [] };
+  let dockerVersion: string | undefined;
+  progress.setTotal(p.scenarios.length + checkSuites.reduce((n, s) => n + s.scenarios.length, 0));
+  try {
+    progress.setStage('provision');
+    await phase('host setup', () => setupHost());
+    dockerVersion = await dockerServerVersion().catch(() => undefined);
+    if (controller.signal.aborted) throw new HarnessError(String(controller.signal.reason));
+    env = await provision(ctx, {
+      kubelets: o.kubelets, workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
+      onRegistry: (r) => { partial.registry = r; }, onCluster: (c) => { partial.clusters.push(c); },
+    });
+    checks.push(...env.checks);
+    progress.setStage('execute');
+    for (const suite of checkSuites) {
+      for (const r of await runChecks(suite, { run: ctx, registry: env.registry }, progress, controller.signal)) results.set(r.key, r);
+    }
+    const applicable = p.scenarios.filter((s) => s.status === 'planned');
+    for (const s of p.scenarios.filter((x) => x.status === 'not-applicable')) {
+      const r = notApplicable(s);
+      results.set(r.key, r);
+      progress.scenarioFinished(r);
+    }
+    const windows = windowsOf(applicable);
+    for (const pc of env.clusters) {
+      for (const [version, workers] of pc.workers) {
+        const mine = windows.filter((w) => w.kubelet === version);
+        if (mine.length) await executeWindows(mine, workers, env, o, ctx.reportDir, progress, controller.signal, results, windowResults);
+      }
+    }
+  } catch (err) {
+    if (!controller.signal.aborted) {
+      const detail = (err as { detail?: string }).detail;
+      checks.push({ name: 'the run environment came up', ok: false, message: redact(`${(err as Error).message}${detail ? `: ${detail.split('\n').slice(-5).join(' | ')}` : ''}`) });
+      log(`run failed before its scenarios finished: ${(err as Error).message}${detail ? `\n${detail}` : ''}`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+
+  // Everything planned gets a result, so a partial report still names what did not run.
+  const reason = interrupted ? `interrupted by ${interrupted}` : crashed ? `crashed: ${crashed.message}` : timedOut ? 'the run timeout was reached' : 'the run environment did not come up';
+  for (const s of p.scenarios) if (!results.has(runKey(s))) results.set(runKey(s), s.status === 'not-applicable' ? notApplicable(s) : notRun(s, reason));
+  for (const suite of checkSuites) {
+    for (const [i, s] of suite.scenarios.entries()) {
+      const key = `${suite.name}/${i + 1}`;
+      if (!results.has(key)) results.set(key, { kind: 'check', id: key, key, suite: suite.name, name: s.name, kubelet: 'none', labels: {}, status: 'not-run', message: reason, setup: [], attempts: [], seconds: 0 });
+    }
+  }
+
+  progress.setStage('report');
+  const registry = env?.registry ?? partial.registry;
+  const clusters = env?.clusters ?? partial.clusters;
+  const failedAny = [...results.values()].some((r) => r.status === 'failed' || r.status === 'error') || checks.some((c) => !c.ok);
+  if (registry) await registry.exportLogs(join(ctx.reportDir, 'logs')).catch((e: unknown) => warn(`could not export registry logs: ${(e as Error).message}`));
+  if (failedAny || interrupted || timedOut) {
+    for (const pc of clusters) {
+      await pc.cluster.exportLogs(join(ctx.reportDir, 'logs', 'nodes')).catch((e: unknown) => warn(`could not export node logs: ${(e as Error).message}`));
+    }
+  }
+  for (const pc of clusters) {
+    if (!o.keep) await phase(`delete cluster ${pc.cluster.name}`, () => pc.cluster.remove()).catch(() => undefined);
+  }
+  await ctx.finish();
+  for (const c of ctx.cleanupOutcomes) checks.push({ name: `cleanup: ${c.name}`, ok: c.ok, message: c.error });
+  if (ctx.fence) checks.push({ name: 'no packet left the run network (fence drop counter is 0)', ok: ctx.fence.droppedPackets === 0, message: `${ctx.fence.droppedPackets} packets dropped` });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  process.off('uncaughtException', onCrash);
+  process.off('unhandledRejection', onCrash);
+  progress.stop();
+
+  const scenarios = [...results.values()];
+  const finishedAt = new Date();
+  const report: Report = {
+    schema: REPORT_SCHEMA,
+    pullproof: process.env.npm_package_version ?? '0.1.0',
+    run: {
+      id: ctx.id, command: o.command.map(redact), startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+      complete: !interrupted && !crashed && !timedOut, incompleteReason: interrupted || crashed || timedOut ? reason : undefined, exitCode: 0,
+      suites: o.suites.map((s) => s.name), kubelets: o.kubelets, shard: o.shard, parallel: o.parallel, retries: o.retries, host: hostInfo(dockerVersion),
+    },
+    environment: {
+      clusters: clusters.map(clusterInfo),
+      registry: registry ? { host: registry.host, endpoint: registry.endpoint } : undefined,
+      fence: ctx.fence,
+    },
+    windows: windowResults,
+    scenarios,
+    checks,
+    measurements: windowResults.flatMap((w) => w.restarts).length ? [{
+      name: 'kubelet restart to Ready', unit: 's', samples: windowResults.flatMap((w) => w.restarts).length,
+      value: median(windowResults.flatMap((w) => w.restarts.map((r) => r.seconds))),
+      how: 'median over every restart of the run: systemctl restart kubelet until healthz answers and the node reports Ready with a heartbeat newer than the restart',
+    }] : [],
+    summary: summarize(scenarios),
+  };
+  report.run.exitCode = interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : crashed ? 3 : exitCodeFor(report);
+  writeReport(ctx.reportDir, report);
+  log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
+  return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}

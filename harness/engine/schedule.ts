@@ -1,0 +1,258 @@
+// Stages 3 and 4, schedule and execute: planned scenarios are grouped into windows (one kubelet version,
+// one kubelet configuration, the same barriers); a worker is configured once per window and its
+// scenarios run `--parallel N` at a time, phase by phase (a barrier, a kubelet restart or settings
+// change, is performed once for all of them). Windows of one kubelet version spread over its workers;
+// exclusive windows (faults of shared parts) run alone. `--retries N` rebuilds a failed scenario from
+// scratch (new images, namespaces and credentials); a pass after a retry is flaky, never hidden.
+import { HarnessError } from '../errors.ts';
+import type { ScenarioResult, WindowResult } from '../report/types.ts';
+import { log } from '../util/log.ts';
+import { registerSecret } from '../util/secrets.ts';
+import { kubeletModel } from './model.ts';
+import { ScenarioRun, SetupFailed, type ExecEnv } from './execute.ts';
+import type { PlannedScenario } from './plan.ts';
+import type { KubeletSettingsSpec, Step } from './spec.ts';
+import { KubeletRefusedError, type Worker } from './worker.ts';
+import { nodeMetrics, metricDeltas } from './metrics.ts';
+import { collectBundle } from './bundle.ts';
+import { configureProvider } from './providers.ts';
+
+export interface Window {
+  index: number;
+  key: string;
+  kubelet: string;
+  settings: KubeletSettingsSpec;
+  barriers: Step[];
+  exclusive: boolean;
+  scenarios: PlannedScenario[];
+}
+
+export interface Progress {
+  windowStarted(w: Window, worker: string): void;
+  scenarioStarted(s: PlannedScenario, attempt: number): void;
+  scenarioFinished(r: ScenarioResult): void;
+  note(message: string): void;
+}
+
+/** Groups the planned (applicable) scenarios into windows: kubelet version, then settings, exclusive ones last. */
+export function windowsOf(scenarios: readonly PlannedScenario[]): Window[] {
+  const byKey = new Map<string, PlannedScenario[]>();
+  for (const s of scenarios) {
+    if (s.status !== 'planned') continue;
+    const list = byKey.get(s.window) ?? [];
+    list.push(s);
+    byKey.set(s.window, list);
+  }
+  const ws = [...byKey.entries()].map(([key, list]) => {
+    const first = list[0] as PlannedScenario;
+    return { index: 0, key, kubelet: first.kubelet, settings: first.spec.kubelet, barriers: (first.spec.setup ?? []).filter((st) => 'restartKubelet' in st || 'kubelet' in st), exclusive: first.exclusive, scenarios: list };
+  });
+  ws.sort((a, b) => a.kubelet.localeCompare(b.kubelet) || Number(a.exclusive) - Number(b.exclusive) || a.key.localeCompare(b.key));
+  ws.forEach((w, i) => { w.index = i + 1; });
+  return ws;
+}
+
+/** Runs fn over items with at most n at once. */
+export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/** Runs fn with a signal that aborts on the parent's abort or after ms; rejects with a timeout error then. */
+export async function withTimeout<T>(ms: number, parent: AbortSignal | undefined, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onParent = (): void => controller.abort(parent?.reason ?? 'interrupted');
+  parent?.addEventListener('abort', onParent, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(`${what} timed out after ${Math.round(ms / 1000)}s`);
+      reject(new HarnessError(`${what} timed out after ${Math.round(ms / 1000)}s`));
+    }, ms);
+  });
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(new HarnessError(typeof controller.signal.reason === 'string' ? controller.signal.reason : 'interrupted')), { once: true });
+  });
+  try {
+    return await Promise.race([fn(controller.signal), timeout, aborted]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onParent);
+    controller.abort('done');
+  }
+}
+
+const DEFAULT_SCENARIO_TIMEOUT_MS = 4 * 60_000;
+
+export interface WindowOptions {
+  parallel: number;
+  signal?: AbortSignal;
+  progress: Progress;
+  attempt: number;
+  /** Registry host for "{registry}" in allowlists. */
+  registryHost: string;
+  /** Report folder: reproduction bundles of failed scenarios go to bundles/ in it. */
+  reportDir: string;
+}
+
+/** Executes one window on one worker; returns a result per scenario (and the window's record). */
+export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker: Worker, o: WindowOptions, scenarios: readonly PlannedScenario[] = w.scenarios): Promise<{ results: ScenarioResult[]; window: WindowResult }> {
+  const startedAt = new Date();
+  const restartsBefore = worker.restarts.length;
+  o.progress.windowStarted(w, worker.name);
+  const exec: ExecEnv = { ...env, worker };
+  const runs = scenarios.map((s) => new ScenarioRun(s, o.attempt, exec));
+  const toModel = (settings: KubeletSettingsSpec) => kubeletModel(w.kubelet, settings, o.registryHost, undefined, runs.length === 1 ? runs[0]?.key : undefined);
+  const parallel = w.exclusive ? 1 : o.parallel;
+  const timeoutOf = (r: ScenarioRun): number => r.planned.spec.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS;
+  const alive = (): ScenarioRun[] => runs.filter((r) => !r.result);
+  const fail = (r: ScenarioRun, err: unknown): void => {
+    if (r.result) return;
+    const message = (err as Error).message + ((err as { detail?: string }).detail ? ` (${String((err as { detail?: string }).detail).split('\n').slice(-3).join(' | ')})` : '');
+    if (o.signal?.aborted) r.failed('not-run', `interrupted: ${message}`);
+    else if (err instanceof SetupFailed) r.failed(r.failure?.status ?? 'failed', message);
+    else r.failed('error', message);
+  };
+  // Counters restart with the kubelet: sum the changes of each stretch between restarts.
+  const metrics: Record<string, number> = {};
+  let scrapeOk = true;
+  let segmentStart: string | undefined;
+  const scrape = async (): Promise<string | undefined> => nodeMetrics(worker).catch(() => { scrapeOk = false; return undefined; });
+  const endSegment = async (): Promise<void> => {
+    const now = await scrape();
+    if (segmentStart && now) for (const [k, v] of Object.entries(metricDeltas(segmentStart, now))) metrics[k] = (metrics[k] ?? 0) + v;
+  };
+
+  const configure = async (settings: KubeletSettingsSpec, why: string): Promise<boolean> => {
+    const key = JSON.stringify(settings);
+    if (worker.current === key && why.startsWith('window')) return true;
+    try {
+      let extraArgs: string[] = [];
+      if (settings.provider) {
+        if (!env.sts || !env.controlPlane) throw new HarnessError('a window configures a credential provider but the run has no STS');
+        extraArgs = await configureProvider(worker, env.controlPlane, settings.provider, { kubelet: w.kubelet, registryHost: o.registryHost, sts: env.sts });
+      }
+      await worker.apply(toModel(settings), key, why, o.signal, { extraArgs, nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined });
+      return true;
+    } catch (err) {
+      if (!(err instanceof KubeletRefusedError)) throw err;
+      for (const r of alive()) r.refused(err.kubeletMessage);
+      o.progress.note(`${worker.name}: ${err.message}`);
+      return false;
+    }
+  };
+
+  try {
+    for (const r of runs) o.progress.scenarioStarted(r.planned, o.attempt);
+    if (await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`)) {
+      segmentStart = await scrape();
+      await pool(alive(), parallel, async (r) => {
+        try {
+          await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}" (setup)`, (signal) => r.prepare(signal));
+        } catch (err) {
+          fail(r, err);
+        }
+      });
+      for (let phase = 0; phase <= w.barriers.length; phase++) {
+        await pool(alive(), parallel, async (r) => {
+          try {
+            await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"`, (signal) => r.runPhase(signal));
+          } catch (err) {
+            fail(r, err);
+          }
+        });
+        const barrier = w.barriers[phase];
+        if (!barrier) break;
+        if (alive().length === 0) break;
+        await endSegment();
+        if ('restartKubelet' in barrier) {
+          await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
+        } else if ('kubelet' in barrier) {
+          if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
+        }
+        segmentStart = await scrape();
+        for (const r of alive()) r.passBarrier();
+      }
+      await pool(alive(), parallel, async (r) => {
+        try {
+          await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"`, (signal) => r.act(signal));
+        } catch (err) {
+          fail(r, err);
+        }
+      });
+      await endSegment();
+    }
+  } catch (err) {
+    for (const r of alive()) fail(r, err);
+  } finally {
+    await Promise.all(runs.map((r) => r.dispose().catch(() => undefined)));
+  }
+  const results: ScenarioResult[] = [];
+  for (const r of runs) {
+    const res = r.result as ScenarioResult;
+    res.window = w.index;
+    if ((res.status === 'failed' || res.status === 'error') && !o.signal?.aborted) {
+      res.bundle = await collectBundle(o.reportDir, worker, res, r).catch((e: unknown) => {
+        o.progress.note(`could not write the reproduction bundle of "${res.name}": ${(e as Error).message}`);
+        return undefined;
+      });
+    }
+    o.progress.scenarioFinished(res);
+    results.push(res);
+  }
+  const window: WindowResult = {
+    index: w.index, kubelet: w.kubelet, worker: worker.name, settings: w.settings, scenarios: scenarios.length, exclusive: w.exclusive, parallel,
+    startedAt: startedAt.toISOString(), seconds: (Date.now() - startedAt.getTime()) / 1000,
+    restarts: worker.restarts.slice(restartsBefore),
+    metrics: scrapeOk && Object.keys(metrics).length ? metrics : undefined,
+  };
+  return { results, window };
+}
+
+const nodeWideUsers = new WeakMap<object, { username: string; password: string }>();
+
+/** The kubelet's docker config with node-wide credentials for the harness registry's nodewide/ path only. */
+export function nodeWideDockerConfig(registry: ExecEnv['registry']): string {
+  let cred = nodeWideUsers.get(registry);
+  if (!cred) {
+    cred = registry.tokens.addUser('node-wide', { repositories: ['nodewide/*'], origin: 'static' });
+    nodeWideUsers.set(registry, cred);
+  }
+  const auth = Buffer.from(`${cred.username}:${cred.password}`).toString('base64');
+  registerSecret(auth);
+  return JSON.stringify({ auths: { [`${registry.host}/nodewide`]: { auth } } });
+}
+
+export function describeSettings(s: KubeletSettingsSpec): string {
+  const parts: string[] = [];
+  if (s.ensureSecretPulledImages !== undefined) parts.push(`KubeletEnsureSecretPulledImages=${s.ensureSecretPulledImages}`);
+  if (s.serviceAccountTokens !== undefined) parts.push(`KubeletServiceAccountTokenForCredentialProviders=${s.serviceAccountTokens}`);
+  for (const [g, v] of Object.entries(s.gates ?? {})) parts.push(`${g}=${v}`);
+  if (s.policy) parts.push(`policy ${s.policy}`);
+  if (s.allowlist?.length) parts.push(`allowlist ${s.allowlist.join(', ')}`);
+  if (s.maxParallelImagePulls !== undefined) parts.push(`maxParallelImagePulls ${s.maxParallelImagePulls}`);
+  if (s.nodeWideCredentials) parts.push('node-wide credentials for nodewide/');
+  if (s.provider) parts.push(`provider ${s.provider.serviceAccount ? `service-account (${s.provider.serviceAccount.cacheType ?? 'no cacheType'})` : 'static'}`);
+  return parts.join(', ') || 'defaults';
+}
+
+/** Merges the results of a retry into the first attempt's: a later pass makes the scenario flaky. */
+export function mergeAttempts(first: ScenarioResult, retry: ScenarioResult): ScenarioResult {
+  const attempts = [...first.attempts, ...retry.attempts];
+  const passedNow = retry.status === 'passed' || retry.status === 'known-bug';
+  return { ...retry, status: passedNow ? 'flaky' : retry.status, attempts, message: passedNow ? `passed on attempt ${retry.attempts[0]?.attempt ?? 2} after: ${first.message ?? first.status}` : retry.message };
+}
+
+export function retryable(r: ScenarioResult): boolean {
+  return r.status === 'failed' || r.status === 'error';
+}
+
+export function logWindow(w: Window, worker: string): void {
+  log(`window ${w.index} on ${worker}: kubelet ${w.kubelet}, ${describeSettings(w.settings)}${w.barriers.length ? `, ${w.barriers.length} barrier(s)` : ''}${w.exclusive ? ', exclusive' : ''}: ${w.scenarios.length} scenario(s)`);
+}

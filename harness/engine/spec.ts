@@ -1,0 +1,197 @@
+// Scenarios as data. A suite declares scenarios (by hand, or as axes and a builder that expands into
+// them); a scenario declares the world it owns (registry users, namespaces, secrets, service accounts,
+// images, all symbols made unique per scenario at run time), the kubelet settings of its window, setup
+// steps and the pod under test. It never states its expected outcome: the oracle predicts it from the
+// same data. Names are sentences a release engineer understands in a JUnit report.
+import type { PullPolicy } from '../oracle/types.ts';
+
+/** Where an image lives in the harness registry. */
+export type RepositoryKind =
+  /** private/<scenario>/...: only the users that list it in `pulls` may read it */
+  | 'private'
+  /** public/<scenario>/...: anyone, anonymously */
+  | 'public'
+  /** allowlisted/<scenario>/...: private, under a prefix an allowlist can name */
+  | 'allowlisted'
+  /** provider/<scenario>/...: private, readable with the credentials the credential provider obtains */
+  | 'provider'
+  /** nodewide/<scenario>/...: private, readable with the node-wide credentials of the kubelet's docker config (when the window sets them) */
+  | 'nodewide';
+
+export interface ImageSpec {
+  repository: RepositoryKind;
+  /**
+   * The reference the pods use, when it is not the harness registry's own name for the repository:
+   * a docker.io name reached through the node mirror, e.g. "ppfamiliar/{repo}" (a familiar name).
+   */
+  reference?: string;
+  /** Another image symbol whose content this image shares (the same imageRef under another name). */
+  sameContentAs?: string;
+  /** Not pushed to the registry (a preloaded-only image). */
+  notInRegistry?: boolean;
+}
+
+export interface UserSpec {
+  /** Image symbols this registry user may pull; [] for a valid user without access. */
+  pulls: string[];
+}
+
+export interface SecretSpec {
+  namespace: string;
+  /** Registry user whose credentials the secret holds. */
+  user: string;
+  /** The registry the auth entry names: the harness registry (default) or another host. */
+  registry?: 'harness' | 'elsewhere';
+  /** The password in the secret: the user's real one (default) or a wrong one. */
+  password?: 'valid' | 'wrong';
+  /** Listed by pods but never created. */
+  missing?: boolean;
+}
+
+export interface ServiceAccountSpec {
+  namespace: string;
+  annotations?: Record<string, string>;
+  /** The STS exchanges its token for credentials that read these image symbols; [] denies. */
+  stsPulls?: string[];
+}
+
+export interface WorldSpec {
+  users?: Record<string, UserSpec>;
+  images: Record<string, ImageSpec>;
+  /** Namespace symbols; each becomes a namespace unique to the scenario. */
+  namespaces?: string[];
+  secrets?: Record<string, SecretSpec>;
+  serviceAccounts?: Record<string, ServiceAccountSpec>;
+}
+
+export interface ProviderSpec {
+  /** Service-account mode (tokenAttributes) with these attributes; absent: a static (node-wide) provider. */
+  serviceAccount?: {
+    audience: string;
+    cacheType?: 'Token' | 'ServiceAccount';
+    requireServiceAccount?: boolean;
+    requiredAnnotations?: string[];
+    optionalAnnotations?: string[];
+  };
+  /** Image symbols' repositories the provider's matchImages cover: its own prefix, never the secret-based images. */
+  matchRepository: RepositoryKind;
+  cacheDurationSeconds: number;
+  /** Grant the audience to nodes through RBAC (default true). */
+  audienceRbac?: boolean;
+}
+
+/** The kubelet settings of a scenario's window: a desired state, not a patch (unset means the kubelet's default). */
+export interface KubeletSettingsSpec {
+  /** KubeletEnsureSecretPulledImages; only set on kubelets that know the gate (false is a no-op on those that do not). */
+  ensureSecretPulledImages?: boolean;
+  /** KubeletServiceAccountTokenForCredentialProviders, likewise. */
+  serviceAccountTokens?: boolean;
+  /** Raw gates, set as given (to show a kubelet refusing an unknown gate). */
+  gates?: Record<string, boolean>;
+  policy?: string;
+  /** Entries; "{registry}" stands for the harness registry's host:port. */
+  allowlist?: string[];
+  maxParallelImagePulls?: number;
+  provider?: ProviderSpec;
+  /** Node-wide credentials in /var/lib/kubelet/config.json, scoped to the harness registry's nodewide/ path. */
+  nodeWideCredentials?: boolean;
+}
+
+export interface PodSpec {
+  namespace: string;
+  image: string;
+  pullPolicy: PullPolicy;
+  /** Secret symbols the pod lists as imagePullSecrets. */
+  secrets?: string[];
+  serviceAccount?: string;
+  privileged?: boolean;
+}
+
+export type RecordEdit =
+  | { wipe: true }
+  | { delete: string }
+  | { corrupt: string }
+  | { intent: string };
+
+export type Step =
+  /** A setup pod: it must run as the oracle predicts (a setup pod that does not is a failure of the scenario). */
+  | { pod: PodSpec }
+  /** Load the image into the node's containerd outside the kubelet (as kind load does). */
+  | { preload: string }
+  /** Restart the kubelet (a barrier: the scenarios of a window share it). */
+  | { restartKubelet: true }
+  /** Change the kubelet's settings (a barrier). */
+  | { kubelet: KubeletSettingsSpec }
+  /** Edit pull records on the node's disk (1.35+ kubelets read them through a cache: restart after). */
+  | { records: RecordEdit }
+  | { updateSecret: string; password: 'valid' | 'wrong' | 'new' }
+  | { recreateSecret: string }
+  | { recreateServiceAccount: string }
+  | { removeImage: string }
+  /** Wait, e.g. for a credential cache entry to expire. */
+  | { waitSeconds: number }
+  /** A fault at the registry, the token service or the STS (through their fault proxies); needs an exclusive scenario. */
+  | { fault: FaultSpec };
+
+export interface FaultSpec {
+  target: 'registry' | 'token' | 'sts';
+  /** Close the port (clients get connection refused at once), or reopen it. */
+  outage?: boolean;
+  latencyMs?: number;
+  /** Answer the next N requests with 503. */
+  failNext?: number;
+}
+
+export interface ScenarioSpec {
+  /** Stable id, unique in the suite (the suite name is prefixed when planned): used by --focus, --shard, diff. */
+  id: string;
+  /** A sentence: what is tried and under which setting. */
+  name: string;
+  /** Axis values (policy, pullPolicy, credential case, ...) for the report's matrix. */
+  labels?: Record<string, string>;
+  world: WorldSpec;
+  kubelet: KubeletSettingsSpec;
+  setup?: Step[];
+  /** The pod under test. */
+  act: PodSpec;
+  /** Owns the registry and the worker alone (faults, restarts of shared parts); required with fault steps. */
+  exclusive?: boolean;
+  /** After the act, lift every fault and keep watching the pod until it runs (recovery within the image pull back-off). */
+  recover?: { withinSeconds: number };
+  timeoutMs?: number;
+}
+
+export interface PlanContext {
+  /** The kubelet version under test, e.g. v1.35.4. */
+  kubelet: string;
+}
+
+export interface SuiteDefinition {
+  name: string;
+  title: string;
+  description: string;
+  /** Included in `--suite all` (default true). */
+  inAll?: boolean;
+  /** Needs a cluster (default true); the registry suite does not. */
+  cluster?: boolean;
+  /** The scenarios for one kubelet version. */
+  scenarios(ctx: PlanContext): ScenarioSpec[];
+}
+
+/** A matrix: every combination of the axes' values, built into a scenario (or skipped: undefined). */
+export function expandAxes<const A extends Record<string, readonly string[]>>(axes: A, build: (combo: { [K in keyof A]: A[K][number] }) => ScenarioSpec | undefined): ScenarioSpec[] {
+  let combos: Record<string, string>[] = [{}];
+  for (const [axis, values] of Object.entries(axes)) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [axis]: v })));
+  }
+  const out: ScenarioSpec[] = [];
+  for (const c of combos) {
+    const s = build(c as { [K in keyof A]: A[K][number] });
+    if (s) out.push({ ...s, labels: { ...c, ...s.labels } });
+  }
+  return out;
+}
+
+export function defineSuite(s: SuiteDefinition): SuiteDefinition {
+  return s;
+}

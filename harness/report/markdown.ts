@@ -1,0 +1,71 @@
+// The Markdown report, fit for a CI job summary: the verdict counts, a matrix per suite and kubelet,
+// every disagreement with expected vs observed and the rule, the windows with their restarts, and the
+// run environment. Every number says how it was measured and over how many samples.
+import type { Report, ScenarioResult } from './types.ts';
+
+const ICON: Record<string, string> = { passed: 'pass', failed: '**FAIL**', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: '**ERROR**', flaky: 'flaky', 'not-run': 'not run' };
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function outcomeOf(r: ScenarioResult): string {
+  if (r.kind === 'check') return '(check)';
+  return `${r.expected?.outcome ?? ''}${r.expected?.cause ? ` (${r.expected.cause})` : ''}`;
+}
+
+export function renderMarkdown(r: Report): string {
+  const s = r.summary;
+  const lines: string[] = [
+    `# pullproof report: ${r.run.suites.join(', ')}`,
+    '',
+    `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
+    '',
+    ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
+    `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run** (of ${s.total}); exit code ${r.run.exitCode}.`,
+    '',
+  ];
+  const problems = r.scenarios.filter((x) => ['failed', 'error', 'known-bug', 'flaky'].includes(x.status));
+  if (problems.length) {
+    lines.push('## Disagreements, errors, known bugs and flaky passes', '');
+    for (const x of problems) {
+      lines.push(`- **${ICON[x.status]}** ${x.name} [${x.kubelet}]: ${cell(x.message ?? '')}`);
+      if (x.expected?.rules.length) lines.push(`  - rules: ${x.expected.rules.map((q) => `${q.id} (${q.section})`).join(' > ')}`);
+      if (x.bundle) lines.push(`  - reproduction bundle: \`${x.bundle}\``);
+    }
+    lines.push('');
+  }
+  const bySuite = new Map<string, ScenarioResult[]>();
+  for (const x of r.scenarios) bySuite.set(`${x.suite} on ${x.kubelet}`, [...(bySuite.get(`${x.suite} on ${x.kubelet}`) ?? []), x]);
+  for (const [title, list] of bySuite) {
+    lines.push(`## ${title}`, '', 'Time: from the scenario\'s start to its verdict (one sample; all attempts for a retried scenario).', '', '| | Scenario | Expected (oracle) | Observed | Time |', '|---|---|---|---|---|');
+    for (const x of list) {
+      lines.push(`| ${ICON[x.status] ?? x.status} | ${cell(x.name)} | ${cell(outcomeOf(x))} | ${cell(x.observed?.summary ?? x.message ?? '')} | ${x.seconds.toFixed(1)} s |`);
+    }
+    lines.push('');
+  }
+  if (r.windows.length) {
+    lines.push('## Kubelet configuration windows', '', 'Scenarios of one window share a kubelet configuration and run together (`--parallel`); restarts are timed from `systemctl restart kubelet` to healthz and a Ready heartbeat newer than the restart (one sample each).', '',
+      '| Window | Worker | Kubelet | Settings | Scenarios | Parallel | Restarts (s) | Time |', '|---|---|---|---|---|---|---|---|');
+    for (const w of r.windows) {
+      lines.push(`| ${w.index} | ${w.worker} | ${w.kubelet} | ${cell(JSON.stringify(w.settings))} | ${w.scenarios} | ${w.parallel} | ${w.restarts.map((x) => x.seconds.toFixed(1)).join(', ') || 'none'} | ${w.seconds.toFixed(1)} s |`);
+    }
+    lines.push('');
+  }
+  if (r.measurements.length) {
+    lines.push('## Measurements', '', '| Measure | Value | Samples | How |', '|---|---|---|---|');
+    for (const m of r.measurements) lines.push(`| ${cell(m.name)} | ${m.value.toFixed(2)} ${m.unit} | ${m.samples} | ${cell(m.how)} |`);
+    lines.push('');
+  }
+  lines.push('## Run environment', '');
+  for (const c of r.environment.clusters) {
+    lines.push(`- Cluster \`${c.name}\`: control plane ${c.controlPlane}, node image \`${c.nodeImage}\`${c.kind ? `, kind ${c.kind}` : ''}; nodes ${c.nodes.map((n) => `${n.name} (${n.role}, kubelet ${n.kubelet})`).join(', ')}.`);
+  }
+  if (r.environment.fence) lines.push(`- Egress fence on ${r.environment.fence.subnet}: **${r.environment.fence.droppedPackets} packets dropped** (DOCKER-USER rule counter, read at ${r.environment.fence.readAt} just before the rule was removed).`);
+  else lines.push('- No egress fence (run with --online, or no network was created).');
+  lines.push(`- Host: ${r.run.host.os}, kernel ${r.run.host.kernel}, ${r.run.host.cpus} CPUs, ${r.run.host.memoryGiB} GiB${r.run.host.docker ? `, Docker ${r.run.host.docker}` : ''}${r.run.host.cgroup ? `, cgroup ${r.run.host.cgroup}` : ''}.`);
+  const failedChecks = r.checks.filter((c) => !c.ok);
+  lines.push(`- Infrastructure checks: ${r.checks.length - failedChecks.length} of ${r.checks.length} passed${failedChecks.length ? `: ${failedChecks.map((c) => `${c.name} (${c.message ?? ''})`).join('; ')}` : ''}.`);
+  lines.push('- Requests: every request through the registry, token-service and STS proxies is in `logs/requests.jsonl`.', '');
+  return lines.join('\n');
+}

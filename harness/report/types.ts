@@ -1,0 +1,240 @@
+// The report as data: everything a run found, in one JSON document with a versioned schema
+// (harness/report/report.schema.json). JUnit, Markdown, HTML, merge and diff are all rendered from it.
+import type { CredentialEntry, ExpectedEvent, ExpectedRecord, KnownBugRef, Outcome, PullFailureCause, RuleRef } from '../oracle/types.ts';
+
+export const REPORT_SCHEMA = 'pullproof-report/v1';
+
+export type ScenarioStatus =
+  /** The observation agrees with the oracle. */
+  | 'passed'
+  /** It disagrees: a conformance failure. */
+  | 'failed'
+  /** It shows a known kubelet bug's behaviour (known-bugs.json): neither pass nor fail. */
+  | 'known-bug'
+  /** The oracle says the scenario cannot apply to this kubelet (with the reason); not run. */
+  | 'not-applicable'
+  /** The harness could not observe (setup failed, timed out, an infrastructure fault). */
+  | 'error'
+  /** Passed on a retry after failing or erring: reported, never hidden. */
+  | 'flaky'
+  /** Not run: the run was interrupted or timed out first. */
+  | 'not-run';
+
+export interface ObservedRequest {
+  target: 'registry' | 'token' | 'sts';
+  kind: string;
+  method: string;
+  status: number;
+  identity: string;
+  /** Credentials the request carried (none: a challenge probe or anonymous). */
+  auth?: string;
+  at: string;
+  fault?: string;
+}
+
+export interface ObservedEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  at?: string;
+}
+
+export interface Observation {
+  /** The outcome read off the pod (blind to the expectation). */
+  outcome: Outcome | 'unexpected' | 'no-outcome';
+  /** For a failed pull: why, from the registry's answers for this scenario's repository and identity. */
+  cause?: PullFailureCause | 'unknown';
+  /** One line: which request, which status, which identity (for refusals), or what the kubelet said. */
+  summary: string;
+  phase?: string;
+  container?: { state: 'running' | 'waiting' | 'terminated' | 'none'; reason?: string; message?: string };
+  events: ObservedEvent[];
+  /** Requests for this scenario's repositories (registry), its users (token service), its service accounts (STS). */
+  requests: ObservedRequest[];
+  /** The pull record entry for the image name afterwards (undefined: no record file for the image). */
+  record?: { name: string; imageRef?: string; entry?: CredentialEntry; unreadable?: string };
+  /** The kubelet's own message when it refused its configuration. */
+  kubeletRefused?: string;
+  /** Client receive times (ISO) of the watch events: created, decided. */
+  timings: { createdAt: string; decidedAt?: string; seconds?: number };
+  /** Metric changes around this scenario (only in serial windows, where they belong to one scenario). */
+  metrics?: Record<string, number>;
+  /** After the faults were lifted: whether the same pod started, and how long after. */
+  recovery?: { ran: boolean; seconds: number; state: string };
+}
+
+export interface Expectation {
+  outcome: Outcome;
+  cause?: PullFailureCause;
+  reason?: string;
+  registryContact: boolean;
+  event?: ExpectedEvent;
+  record: ExpectedRecord;
+  stsExchanges?: number;
+  mustPullCheck?: string;
+  rules: RuleRef[];
+  knownBug?: KnownBugRef;
+  uncertain?: string[];
+}
+
+export interface Attempt {
+  attempt: number;
+  status: ScenarioStatus;
+  startedAt: string;
+  seconds: number;
+  message?: string;
+}
+
+export interface SetupCheck {
+  step: number;
+  what: string;
+  expected: Outcome;
+  observed: string;
+  ok: boolean;
+}
+
+export interface ScenarioResult {
+  /** oracle: judged against the oracle; check: a harness self-check with its own assertions (registry suite). */
+  kind: 'oracle' | 'check';
+  /** suite/scenario */
+  id: string;
+  /** id@kubelet: unique in a report. */
+  key: string;
+  suite: string;
+  name: string;
+  kubelet: string;
+  labels: Record<string, string>;
+  status: ScenarioStatus;
+  /** For failed/error/known-bug/not-applicable: expected vs observed, or the reason. */
+  message?: string;
+  /** The oracle's prediction (oracle scenarios). */
+  expected?: Expectation;
+  observed?: Observation;
+  /** Notes of a check scenario: what it verified. */
+  notes?: string[];
+  setup: SetupCheck[];
+  attempts: Attempt[];
+  /** Node the scenario ran on, and the index of its kubelet-configuration window. */
+  worker?: string;
+  window?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  seconds: number;
+  /** Relative path of the reproduction bundle (failed scenarios). */
+  bundle?: string;
+}
+
+export interface WindowResult {
+  index: number;
+  kubelet: string;
+  worker: string;
+  settings: unknown;
+  scenarios: number;
+  exclusive: boolean;
+  parallel: number;
+  startedAt: string;
+  seconds: number;
+  /** Kubelet restarts in this window (configuration and barriers), each timed to Ready. */
+  restarts: { why: string; seconds: number }[];
+  /** Metric changes over the window (node-wide counters; per scenario only in serial windows). */
+  metrics?: Record<string, number>;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  message?: string;
+}
+
+export interface Measurement {
+  name: string;
+  value: number;
+  unit: string;
+  /** How it was measured. */
+  how: string;
+  samples: number;
+}
+
+export interface NodeInfo {
+  name: string;
+  role: 'control-plane' | 'worker';
+  kubelet: string;
+  /** Where the kubelet came from: the node image, a kubelet-only build, a user binary, a source tree. */
+  build?: { source: string; sha256?: string; commit?: string };
+}
+
+export interface ClusterInfo {
+  name: string;
+  controlPlane: string;
+  nodeImage: string;
+  kind?: string;
+  nodes: NodeInfo[];
+  /** Seconds per provisioning step (nodeImageSeconds, createSeconds, readySeconds, deleteSeconds), and the
+   * one flag the engine keeps here: nodeImageCached (the node image was a cache hit). */
+  timings: Record<string, number | boolean>;
+}
+
+export interface Summary {
+  total: number;
+  passed: number;
+  failed: number;
+  knownBugs: number;
+  notApplicable: number;
+  errors: number;
+  flaky: number;
+  notRun: number;
+}
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  pullproof: string;
+  run: {
+    id: string;
+    /** The command line, redacted. */
+    command: string[];
+    startedAt: string;
+    finishedAt: string;
+    seconds: number;
+    /** False when interrupted (Ctrl-C, SIGTERM), timed out or crashed: the report is partial. */
+    complete: boolean;
+    incompleteReason?: string;
+    exitCode: number;
+    suites: string[];
+    kubelets: string[];
+    shard?: { index: number; total: number };
+    parallel: number;
+    retries: number;
+    host: { os: string; kernel: string; cpus: number; memoryGiB: number; docker?: string; cgroup?: string };
+  };
+  environment: {
+    clusters: ClusterInfo[];
+    registry?: { host: string; endpoint: string };
+    fence?: { subnet: string; droppedPackets: number; readAt: string };
+  };
+  windows: WindowResult[];
+  scenarios: ScenarioResult[];
+  /** Infrastructure checks: cleanup steps, the fence, the node mirror; a failed one makes the run exit 3. */
+  checks: Check[];
+  measurements: Measurement[];
+  summary: Summary;
+  /** A merged report: the shard reports it was made from. */
+  mergedFrom?: { runId: string; shard?: { index: number; total: number }; reportDir: string }[];
+}
+
+export function summarize(scenarios: readonly ScenarioResult[]): Summary {
+  const count = (s: ScenarioStatus): number => scenarios.filter((x) => x.status === s).length;
+  return {
+    total: scenarios.length, passed: count('passed'), failed: count('failed'), knownBugs: count('known-bug'),
+    notApplicable: count('not-applicable'), errors: count('error'), flaky: count('flaky'), notRun: count('not-run'),
+  };
+}
+
+/** Exit codes: 0 all passed (known bugs and flaky passes allowed), 1 a conformance failure, 3 infrastructure, 4 nothing ran. */
+export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'>): number {
+  const s = r.summary;
+  if (s.failed > 0) return 1;
+  if (s.errors > 0 || s.notRun > 0 || r.checks.some((c) => !c.ok) || !r.run.complete) return 3;
+  if (s.passed + s.flaky + s.knownBugs === 0) return 4;
+  return 0;
+}

@@ -1,0 +1,54 @@
+// index.html in a real headless browser: Debian's Chromium driven through the DevTools protocol
+// (puppeteer-core over a pipe), inside a network namespace of its own with background networking off.
+// The page renders (known elements are there), logs no console error, and requests nothing but itself.
+import test from 'ava';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { visitPage } from '../harness/report/browser.ts';
+import { renderHtml } from '../harness/report/html.ts';
+import { writeReport } from '../harness/report/write.ts';
+import { fixtureReport } from './helpers/report-fixtures.ts';
+
+test('the HTML report renders in headless Chromium with no console error and no request but the file itself', async (t) => {
+  t.timeout(5 * 60_000);
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-html-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const report = fixtureReport();
+  writeReport(dir, report);
+  const shot = join(dir, 'index.png');
+  const v = await visitPage(join(dir, 'index.html'), { waitFor: '#title', screenshot: shot });
+  t.is(v.found, `pullproof report: smoke, loophole (run ${report.run.id})`);
+  t.deepEqual(v.consoleErrors, []);
+  t.deepEqual(v.requests, [v.url], 'the page loads nothing but itself');
+  t.not(v.browserNetNs, v.ownNetNs, 'Chromium ran in a network namespace of its own');
+  t.true(statSync(shot).size > 10_000, 'a screenshot was taken');
+});
+
+test('the page is self-contained: no script, no external URL, a CSP that forbids loading anything', (t) => {
+  const html = renderHtml(fixtureReport());
+  t.notRegex(html, /<script/i);
+  t.notRegex(html, /(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/i, 'no URL to another host');
+  t.notRegex(html, /<link\b/i);
+  t.regex(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">/);
+});
+
+test('the page shows the matrix, the loophole beside its closure, the timeline and every failure\'s detail', (t) => {
+  const report = fixtureReport();
+  const html = renderHtml(report);
+  // Every scenario has a cell in the verdict matrix.
+  for (const r of report.scenarios) t.true(html.includes(`data-key="${r.key}"`), r.key);
+  t.regex(html, /<th>kubelet v1\.35\.4<\/th><th>kubelet v1\.32\.10<\/th>/);
+  t.regex(html, /KubeletEnsureSecretPulledImages off \(the loophole\)<\/strong>.*KubeletEnsureSecretPulledImages on \(its closure\)/s);
+  const bars = [...html.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="11" rx="2"/g)].length;
+  t.is(bars, report.scenarios.filter((r) => r.startedAt).length, 'a bar per timed scenario');
+  t.regex(html, /At most 4 scenario\(s\) overlapped within one window/);
+  const failures = report.scenarios.filter((r) => ['failed', 'error', 'known-bug', 'flaky'].includes(r.status));
+  t.is([...html.matchAll(/<details open class="failure">/g)].length, failures.length);
+  const failed = report.scenarios.find((r) => r.status === 'failed');
+  t.true(html.includes(`Reproduction bundle: <code>${failed?.bundle}</code>`));
+  t.regex(html, /<code>A4\.[^<]+<\/code> \(kubelet-features\.md A4\)/);
+  // Numbers say how they were measured and over how many samples.
+  t.regex(html, /<td class="num">6\.20 s<\/td><td class="num">\d+<\/td><td>median over every restart/);
+  t.regex(html, /wall clock \(the harness clock, one sample\)/);
+});
