@@ -9,10 +9,16 @@ import { leftovers, pullproof, runIdFrom, start } from './helpers/cli.ts';
 import type { Report } from '../harness/report/types.ts';
 import type { RequestRecord } from '../harness/proxy/records.ts';
 
+const unsharded = mkdtempSync(join(tmpdir(), 'pullproof-test-smoke-'));
+test.after.always(() => rmSync(unsharded, { recursive: true, force: true }));
+
+function readReport(dir: string): Report {
+  return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+}
+
 test('the smoke suite agrees with the oracle on a source-built 1.35 cluster, no packet leaves, and nothing is left behind', async (t) => {
   t.timeout(60 * 60_000);
-  const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-smoke-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = unsharded;
   const r = await pullproof(['run', '--suite', 'smoke', '--report-dir', dir]);
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
   const failed = report.scenarios.filter((x) => x.status !== 'passed').map((x) => `${x.name}: ${x.status} ${x.message ?? ''}`);
@@ -37,6 +43,29 @@ test('the smoke suite agrees with the oracle on a source-built 1.35 cluster, no 
   const pulled = report.scenarios.find((s) => s.id === 'smoke/gate-on/pull-with-secret');
   t.regex(JSON.stringify(pulled?.observed?.record?.entry ?? {}), /"credentialHash":"[0-9a-f]{64}"/);
   t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
+});
+
+test('two shards of the smoke suite, run one after the other and merged, give the same verdicts as the unsharded run', async (t) => {
+  t.timeout(60 * 60_000);
+  const root = mkdtempSync(join(tmpdir(), 'pullproof-test-shards-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const shards: Report[] = [];
+  for (const shard of ['1/2', '2/2']) {
+    const dir = join(root, shard.replace('/', 'of'));
+    const r = await pullproof(['run', '--suite', 'smoke', '--shard', shard, '--report-dir', dir]);
+    t.is(r.code, 0, r.stderr.split('\n').slice(-20).join('\n'));
+    shards.push(readReport(dir));
+    t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
+  }
+  const [a, b] = shards as [Report, Report];
+  t.true(a.scenarios.length > 0 && b.scenarios.length > 0, 'both shards are non-empty');
+  t.deepEqual(a.scenarios.map((s) => s.key).filter((k) => b.scenarios.some((x) => x.key === k)), [], 'the shards are disjoint');
+  const merged = join(root, 'merged');
+  const m = await pullproof(['merge', join(root, '1of2'), join(root, '2of2'), '--out', merged]);
+  t.is(m.code, 0, m.stderr);
+  const verdicts = (r: Report): string[] => r.scenarios.map((s) => `${s.key} ${s.status} ${s.observed?.outcome ?? ''}`).sort();
+  t.deepEqual(verdicts(readReport(merged)), verdicts(readReport(unsharded)));
+  t.is(readReport(merged).mergedFrom?.length, 2);
 });
 
 test('Ctrl-C during cluster creation writes a partial report and removes the cluster, the network and the fence', async (t) => {

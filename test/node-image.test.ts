@@ -3,7 +3,7 @@
 // second must be a cache hit in seconds. Ctrl-C in a paused phase must leave no labelled container.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { leftovers, pullproof, start } from './helpers/cli.ts';
+import { TEST_ENTRY, leftovers, pullproof, start } from './helpers/cli.ts';
 import type { NodeImageResult } from '../harness/nodeimage/build.ts';
 import { MINORS, kindRelease, kubeadmApiWrittenBy, nodeRecipe } from '../harness/oracle/versions.ts';
 
@@ -58,7 +58,7 @@ test.serial('node-image build makes a kind node image, and a second build is a c
 test.serial('Ctrl-C in a paused build phase leaves no labelled container behind', async (t) => {
   t.timeout(15 * 60_000);
   // --force rebuilds the image from cached components, so the builder reaches the paused phase quickly.
-  const child = start(['node-image', 'build', '--kubernetes', VERSION, '--force'], { PULLPROOF_TEST_PAUSE_IN_PHASE: 'build container' });
+  const child = start(['node-image', 'build', '--kubernetes', VERSION, '--force'], { PULLPROOF_TEST_PAUSE_IN_PHASE: 'build container' }, { entry: TEST_ENTRY });
   t.teardown(() => { if (child.child.exitCode === null) child.child.kill('SIGKILL'); });
   const line = await child.waitFor(/build container pullproof-nodebuild-pp[0-9a-f]{6} \(run pp[0-9a-f]{6}\)/, 10 * 60_000);
   const runId = /\(run (pp[0-9a-f]{6})\)/.exec(line)?.[1] ?? '';

@@ -76,7 +76,28 @@ export class ScenarioRun {
   private readonly attribution: Attribution = { repositories: new Set(), users: new Set(), serviceAccounts: new Set() };
   private podSeq = 0;
   private readonly faulted = new Set<FaultProxy>();
-  readonly startedAt = new Date();
+  /** The image manager's must-pull results the oracle predicts for this scenario's pod starts (1.35+). */
+  readonly predictedChecks: string[] = [];
+  /** Pod starts that reached the kubelet's image manager (each increments ensure_image_requests_total). */
+  podStarts = 0;
+  /** When the scenario's own work began (its world being created), and the time it was busy. */
+  startedAt = new Date();
+  private started = false;
+  activeMs = 0;
+
+  /** Times one stretch of the scenario's own work (windows interleave scenarios). */
+  async busy<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.started) {
+      this.started = true;
+      this.startedAt = new Date();
+    }
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.activeMs += performance.now() - t0;
+    }
+  }
   private phaseIndex = 0;
   private readonly phases: Step[][];
   private readonly barriers: Step[];
@@ -247,6 +268,8 @@ export class ScenarioRun {
         throw new SetupFailed(this.failure.message);
       }
       this.model.applyPod(step.pod, prediction);
+      this.podStarts++;
+      if (prediction.mustPullCheck) this.predictedChecks.push(prediction.mustPullCheck);
     } else if ('preload' in step) {
       const img = this.images.get(step.preload);
       if (!img) throw new HarnessError(`no image ${step.preload}`);
@@ -367,6 +390,8 @@ export class ScenarioRun {
       throw new HarnessError(`the oracle predicted ${this.planned.prediction.outcome} at plan time and ${prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
     }
     const before = this.entryBefore(spec.act.image);
+    this.podStarts++;
+    if (prediction.mustPullCheck) this.predictedChecks.push(prediction.mustPullCheck);
     const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover);
     this.finish(prediction, observation, before);
   }
@@ -395,7 +420,8 @@ export class ScenarioRun {
 
   private resultWith(status: ScenarioResult['status'], message: string | undefined, p: Prediction, observation: Observation | undefined): ScenarioResult {
     const finishedAt = new Date();
-    const seconds = (finishedAt.getTime() - this.startedAt.getTime()) / 1000;
+    // The scenario's own busy time (a window interleaves its scenarios; waits for others do not count).
+    const seconds = this.activeMs / 1000;
     const attempt: Attempt = { attempt: this.attempt, status, startedAt: this.startedAt.toISOString(), seconds, message };
     return {
       kind: 'oracle', id: this.planned.id, key: `${this.planned.id}@${this.planned.kubelet}`, suite: this.planned.suite, name: this.planned.name, kubelet: this.planned.kubelet,

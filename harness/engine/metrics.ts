@@ -31,3 +31,24 @@ export function metricDeltas(before: string, after: string): Record<string, numb
   }
   return out;
 }
+
+const MUSTPULL = 'kubelet_imagemanager_image_mustpull_checks_total';
+const ENSURE = 'kubelet_image_manager_ensure_image_requests_total';
+
+/** Compares a window's counter changes with the oracle's predictions for its pod starts. */
+export function checkWindowMetrics(predicted: readonly string[], podStarts: number, observed: Record<string, number>): { ok: boolean; expected: Record<string, number>; observed: Record<string, number>; problems: string[] } {
+  const expected: Record<string, number> = {};
+  for (const result of ['credentialPolicyAllowed', 'credentialRecordFound', 'mustAuthenticate', 'error']) {
+    expected[`${MUSTPULL}{result="${result}"}`] = predicted.filter((p) => p === result).length;
+  }
+  expected[ENSURE] = podStarts;
+  const problems: string[] = [];
+  const seen: Record<string, number> = {};
+  for (const [series, want] of Object.entries(expected)) {
+    const got = observed[series] ?? 0;
+    seen[series] = got;
+    if (want === 0 && got > 0 && series !== ENSURE) problems.push(`${series}: the oracle predicts none, the kubelet counted ${got}`);
+    if (got < want) problems.push(`${series}: the oracle predicts at least ${want}, the kubelet counted ${got}`);
+  }
+  return { ok: problems.length === 0, expected, observed: seen, problems };
+}

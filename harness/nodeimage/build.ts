@@ -24,6 +24,7 @@ import { Cleanup } from '../util/cleanup.ts';
 import { output, run } from '../util/exec.ts';
 import { log, phase, warn } from '../util/log.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
+import { testHooks } from '../util/test-hooks.ts';
 import { buildEtcd, buildRuntimeBinaries, type Binary } from './components.ts';
 import { imageArchive, kubeadmImages, sandboxImageFrom, type RequiredImage } from './images.ts';
 import { NODE_PACKAGES, PREPARE_SCRIPT, stageBinary, stageFile, stageKindFiles } from './rootfs.ts';
@@ -83,14 +84,6 @@ export interface NodeImageResult {
 /** The label holding the JSON of NodeImageResult's fixed parts on the image. */
 export const INPUTS_LABEL = 'io.pullproof.node.inputs';
 
-/** Test-only: stop in the named phase (after the build container exists) until a signal arrives. */
-async function testPause(name: string): Promise<void> {
-  if (process.env.PULLPROOF_TEST_PAUSE_IN_PHASE !== name) return;
-  log(`test switch PULLPROOF_TEST_PAUSE_IN_PHASE: paused in phase "${name}"`);
-  // A ref'd timer keeps the event loop alive (a bare pending promise would let Node exit, skipping cleanup).
-  await new Promise(() => { setInterval(() => { /* until Ctrl-C; cleanupOnExit removes the container */ }, 60_000); });
-}
-
 function sourceFiles(): string {
   const files = ['build.ts', 'components.ts', 'images.ts', 'rootfs.ts'].map((f) => join(PROJECT_ROOT, 'harness', 'nodeimage', f));
   files.push(join(PROJECT_ROOT, 'harness', 'build', 'kubernetes.ts'), join(PROJECT_ROOT, 'harness', 'image', 'oci.ts'), join(PROJECT_ROOT, 'harness', 'image', 'sleeper.ts'));
@@ -149,7 +142,7 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
     const p0 = performance.now();
     const value = await phase(name, async () => {
       const v = await fn();
-      await testPause(name);
+      await testHooks.inPhase?.(name);
       return v;
     });
     phases.push({ name, seconds: (performance.now() - p0) / 1000 });

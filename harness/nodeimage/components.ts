@@ -7,9 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
-import { goEnv, goInstall } from '../build/go.ts';
+import { goEnv, goInstall, goProxy } from '../build/go.ts';
 import { withHostLock } from '../host/lock.ts';
 import type { NodeRuntime } from '../oracle/versions.ts';
+import { recordDigest, usableEntry } from '../util/cache-digest.ts';
+import { withSpaceCheck } from '../util/disk.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { cachePath } from '../util/paths.ts';
@@ -33,7 +35,7 @@ export interface Binary {
   version: string;
 }
 
-const PROXY_ONLY = { GOPROXY: process.env.GOPROXY?.replace(/,direct$/, '') || 'https://proxy.golang.org' };
+const PROXY_ONLY = { GOPROXY: goProxy() };
 
 /**
  * Builds commands inside a module's own extracted source (from the module proxy), with that module as
@@ -45,8 +47,12 @@ async function buildInModule(o: { module: string; version: string; cmds: string[
   const name = o.module.split('/').filter((x) => !/^v\d+$/.test(x)).pop() ?? 'module';
   const dir = cachePath('bin', `${name}-${o.version}-${key}`);
   const names = o.cmds.map((c) => c.split('/').pop() ?? c);
-  if (names.every((n) => existsSync(join(dir, n)))) return names.map((n) => ({ path: join(dir, n), cached: true, seconds: 0 }));
-  return withHostLock(`module-${name}-${o.version}`, async () => {
+  const intact = async (): Promise<boolean> => {
+    for (const n of names) if (!(await usableEntry(join(dir, n), { remove: [dir] }))) return false;
+    return true;
+  };
+  if (await intact()) return names.map((n) => ({ path: join(dir, n), cached: true, seconds: 0 }));
+  return withHostLock(`module-${name}-${o.version}`, () => withSpaceCheck(dir, async () => {
     const env = { ...goEnv(), ...PROXY_ONLY, GOTOOLCHAIN: 'auto', CGO_ENABLED: '0', ...o.env };
     const r = await run(['go', 'mod', 'download', '-json', `${o.module}@${o.version}`], { env: { ...env, GOTOOLCHAIN: 'local' }, cwd: cachePath(), timeoutMs: 10 * 60_000, allowFailure: true });
     const src = (JSON.parse(r.stdout || '{}') as { Dir?: string; Sum?: string; Error?: string });
@@ -65,12 +71,13 @@ async function buildInModule(o: { module: string; version: string; cmds: string[
       args.push('-o', join(tmp, names[i] as string), cmd);
       // GOFLAGS cleared: the module cache copy is read-only, so -mod=mod could not record anything anyway.
       await run(args, { cwd: src.Dir, env: { ...env, GOFLAGS: '' }, timeoutMs: 30 * 60_000 });
+      await recordDigest(join(tmp, names[i] as string));
       out.push({ path: join(dir, names[i] as string), cached: false, seconds: (performance.now() - t0) / 1000 });
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return out;
-  });
+  }));
 }
 
 async function containerd(v: string): Promise<Binary[]> {
@@ -152,9 +159,9 @@ export async function buildEtcd(version: string): Promise<Binary> {
   const key = createHash('sha256').update(JSON.stringify(['etcd-wrapper-v1', version])).digest('hex').slice(0, 12);
   const dir = cachePath('bin', `etcd-${version}-${key}`);
   const path = join(dir, 'etcd');
-  if (existsSync(path)) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
-  return withHostLock(`etcd-${version}`, async () => {
-    if (existsSync(path)) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
+  if (await usableEntry(path, { remove: [dir] })) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
+  return withHostLock(`etcd-${version}`, () => withSpaceCheck(dir, async () => {
+    if (await usableEntry(path, { remove: [dir] })) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
     const t0 = performance.now();
     const mod = cachePath('modules', `etcd-${version}`);
     rmSync(mod, { recursive: true, force: true });
@@ -166,12 +173,13 @@ export async function buildEtcd(version: string): Promise<Binary> {
     const tmp = `${dir}.tmp-${process.pid}`;
     mkdirSync(tmp, { recursive: true });
     await run(['go', 'build', '-trimpath', `-ldflags=-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${version}`, '-o', join(tmp, 'etcd'), '.'], { cwd: mod, env, timeoutMs: 30 * 60_000 });
+    await recordDigest(join(tmp, 'etcd'));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     const seconds = (performance.now() - t0) / 1000;
     log(`  built etcd ${version} in ${seconds.toFixed(0)}s`);
     return { path, dest: '/usr/local/bin/etcd', cached: false, seconds, version };
-  });
+  }));
 }
 
 /** Every runtime binary the node needs, at the given pins, built or taken from the cache. */

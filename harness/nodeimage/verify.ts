@@ -5,6 +5,7 @@
 // release exactly as the kind provider does it for WorkerPlan.kubelet (stop, strip the config of what
 // that kubelet does not know, wipe image_manager/, put the binary in, start, wait for a fresh Ready).
 import { writeFileSync } from 'node:fs';
+import { redact } from '../util/secrets.ts';
 import { join } from 'node:path';
 import { HarnessError, UsageError } from '../errors.ts';
 import { buildKubelet } from '../build/kubernetes.ts';
@@ -118,7 +119,7 @@ export async function verifyNodeImage(img: NodeImageResult, o: { workers?: numbe
     detach();
   }
   result.fenceDroppedPackets = ctx.fence?.droppedPackets ?? result.fenceDroppedPackets;
-  writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), redact(JSON.stringify(result, null, 2) + '\n'));
   return result;
 }
 

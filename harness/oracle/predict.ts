@@ -342,7 +342,7 @@ function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules)
     check = 'error';
   } else {
     let pulledByKubelet = record.kind === 'present' || !!input.node.intent;
-    if (record.kind === 'present' && input.node.loadedOutsideKubelet && !record.credentialMapping[name] && v.preloadedNameStaysPreloaded) {
+    if (record.kind === 'present' && input.node.loadedOutsideKubelet && !input.node.kubeletPulledName && !input.node.intent && !record.credentialMapping[name] && v.preloadedNameStaysPreloaded) {
       rule(rules, 'A7.preloaded-name', 'A7', 'the image was loaded outside the kubelet and this name was never pulled by it: it stays preloaded, although its content was pulled with credentials under another name');
       pulledByKubelet = false;
     }

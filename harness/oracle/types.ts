@@ -56,6 +56,8 @@ export interface NodeImageState {
   present: boolean;
   /** The content was loaded outside the kubelet (kind load, ctr import, pre-baked) before any kubelet pull. */
   loadedOutsideKubelet?: boolean;
+  /** The kubelet itself pulled (or began to pull: an intent) the image under this very name. */
+  kubeletPulledName?: boolean;
   /** The pulled record for the imageRef: absent, unreadable (corrupt, foreign, unknown version), or its credentialMapping. */
   record: { kind: 'none' } | { kind: 'unreadable' } | { kind: 'present'; credentialMapping: Record<string, CredentialEntry> };
   /** An ImagePullIntent file exists for the pod's exact image string. */

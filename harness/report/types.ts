@@ -27,7 +27,8 @@ export interface ObservedRequest {
   status: number;
   identity: string;
   /** Credentials the request carried (none: a challenge probe or anonymous). */
-  auth?: string;
+  /** The request's Authorization scheme (none, basic, bearer) or form (OAuth2 password grant); never the credential. Not named `auth`: that key holds a secret in docker configs, and redaction treats it so. */
+  authScheme?: string;
   at: string;
   fault?: string;
 }
@@ -139,6 +140,12 @@ export interface WindowResult {
   restarts: { why: string; seconds: number }[];
   /** Metric changes over the window (node-wide counters; per scenario only in serial windows). */
   metrics?: Record<string, number>;
+  /**
+   * The image manager's counters against the oracle (1.35+): every must-pull result the oracle predicts
+   * for the window's pod starts must show (at least: a pull that fails is retried by the kubelet's
+   * back-off, counting again), and a result it predicts for none must not.
+   */
+  metricsCheck?: { ok: boolean; expected: Record<string, number>; observed: Record<string, number>; problems: string[] };
 }
 
 export interface Check {
@@ -231,9 +238,9 @@ export function summarize(scenarios: readonly ScenarioResult[]): Summary {
 }
 
 /** Exit codes: 0 all passed (known bugs and flaky passes allowed), 1 a conformance failure, 3 infrastructure, 4 nothing ran. */
-export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'>): number {
+export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'> & { windows?: WindowResult[] }): number {
   const s = r.summary;
-  if (s.failed > 0) return 1;
+  if (s.failed > 0 || (r.windows ?? []).some((w) => w.metricsCheck && !w.metricsCheck.ok)) return 1;
   if (s.errors > 0 || s.notRun > 0 || r.checks.some((c) => !c.ok) || !r.run.complete) return 3;
   if (s.passed + s.flaky + s.knownBugs === 0) return 4;
   return 0;

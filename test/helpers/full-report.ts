@@ -22,7 +22,7 @@ export const fullReport: Full<Report> = {
     registry: { host: 'registry.pullproof.test:5443', endpoint: 'https://172.29.4.1:5443' },
     fence: { subnet: '172.29.4.0/24', droppedPackets: 0, readAt: at },
   },
-  windows: [{ index: 1, kubelet: 'v1.35.4', worker: 'w', settings: { ensureSecretPulledImages: true }, scenarios: 1, exclusive: false, parallel: 4, startedAt: at, seconds: 20, restarts: [{ why: 'configuration', seconds: 6 }], metrics: { m: 1 } }],
+  windows: [{ index: 1, kubelet: 'v1.35.4', worker: 'w', settings: { ensureSecretPulledImages: true }, scenarios: 1, exclusive: false, parallel: 4, startedAt: at, seconds: 20, restarts: [{ why: 'configuration', seconds: 6 }], metrics: { m: 1 }, metricsCheck: { ok: true, expected: { m: 1 }, observed: { m: 1 }, problems: [] } }],
   scenarios: [{
     kind: 'oracle', id: 'smoke/x', key: 'smoke/x@v1.35.4', suite: 'smoke', name: 'x', kubelet: 'v1.35.4', labels: { gate: 'on' }, status: 'failed', message: 'expected a, observed b',
     expected: {
@@ -32,7 +32,7 @@ export const fullReport: Full<Report> = {
     observed: {
       outcome: 'runs-cached', cause: 'unknown', summary: 's', phase: 'Running', container: { state: 'waiting', reason: 'ErrImagePull', message: 'm' },
       events: [{ type: 'Warning', reason: 'Failed', message: 'm', count: 1, at }],
-      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', auth: 'none', at, fault: 'error 503' }],
+      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', authScheme: 'none', at, fault: 'error 503' }],
       record: { name: 'registry/app', imageRef: 'sha256:1', entry, unreadable: 'bad json' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 }, recovery: { ran: true, seconds: 12, state: 'running' },
     },
     notes: ['n'], setup: [{ step: 0, what: 'w', expected: 'pulls-runs', observed: 'pulls-runs', ok: true }],
