@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError, UsageError } from '../errors.ts';
 import { goEnv, goInstall, goProxy } from '../build/go.ts';
+import { DEFAULT_CONTROL_PLANE, factsOf } from '../oracle/versions.ts';
 import { run } from '../util/exec.ts';
 import { cachePath } from '../util/paths.ts';
 
-export const DEFAULT_KIND_VERSION = 'v0.31.0';
+/** The kind release of the default control plane's minor (the version table picks one per minor). */
+export const DEFAULT_KIND_VERSION = factsOf(DEFAULT_CONTROL_PLANE)?.kind ?? 'v0.31.0';
 
 export interface KindBinary {
   path: string;
