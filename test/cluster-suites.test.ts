@@ -31,7 +31,7 @@ test('a representative subset of every conformance suite agrees with the oracle 
   const report = readReport(dir);
   const bad = report.scenarios.filter((s) => !['passed', 'known-bug'].includes(s.status)).map((s) => `${s.id}: ${s.status} ${s.message ?? ''}`);
   t.deepEqual(bad, [], r.stderr.split('\n').slice(-30).join('\n'));
-  t.is(r.code, 0);
+  t.is(r.code, 0, r.stderr.split('\n').slice(-40).join('\n'));
   t.true(report.scenarios.length >= 20, `${report.scenarios.length} scenarios ran`);
   for (const suite of ['ensure-secret-pulled', 'preloaded-and-allowlisted', 'kubelet-restarts', 'service-account-tokens', 'registry-faults']) {
     t.true(report.scenarios.some((s) => s.suite === suite && s.status === 'passed'), `${suite} ran`);

@@ -41,6 +41,7 @@ const ROWS: Row[] = [
   { rule: 'decode.type', version: '1.35', change: (d) => { p0(d).matchImages = 'registry.example'; }, field: 'providers[0].matchImages' },
   { rule: 'decode.duration', version: '1.35', change: (d) => { p0(d).defaultCacheDuration = '10 minutes'; }, field: 'providers[0].defaultCacheDuration' },
   { rule: 'providers.required', version: '1.35', change: (d) => { d.providers = []; }, field: 'providers' },
+  { rule: 'name.required', version: '1.35', change: (d) => { p0(d).name = ''; }, field: 'providers[0].name' },
   { rule: 'name.slash', version: '1.35', change: (d) => { p0(d).name = 'bin/plugin'; }, field: 'providers[0].name' },
   { rule: 'name.space', version: '1.35', change: (d) => { p0(d).name = 'my plugin'; }, field: 'providers[0].name' },
   { rule: 'name.dot', version: '1.35', change: (d) => { p0(d).name = '.'; }, field: 'providers[0].name' },

@@ -3,8 +3,9 @@
 // second must be a cache hit in seconds. Ctrl-C in a paused phase must leave no labelled container.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { pullproof, start } from './helpers/cli.ts';
+import { TEST_ENTRY, leftovers, pullproof, start } from './helpers/cli.ts';
 import type { NodeImageResult } from '../harness/nodeimage/build.ts';
+import { MINORS, kindRelease, kubeadmApiWrittenBy, nodeRecipe } from '../harness/oracle/versions.ts';
 
 const VERSION = 'v1.35.4';
 const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -12,6 +13,24 @@ const docker = (...args: string[]): string => execFileSync('docker', args, { enc
 function containersOfRun(runId: string): string[] {
   return docker('ps', '-a', '--filter', `label=io.pullproof.run=${runId}`, '--format', '{{.Names}}').split('\n').filter(Boolean);
 }
+
+test('the version table picks, per minor, a kind release whose kubeadm config the minor\'s kubeadm reads', (t) => {
+  for (const m of MINORS) {
+    const kind = kindRelease(m.kind);
+    if (!kind) {
+      t.fail(`1.${m.minor}: kind ${m.kind} is not in KIND_RELEASES`);
+      continue;
+    }
+    const written = kubeadmApiWrittenBy(kind, m.minor);
+    t.is(written, m.kubeadmConfigApi, `1.${m.minor}: kind ${m.kind} writes ${written}`);
+    t.true(m.kubeadmConfigApisRead.includes(written), `1.${m.minor}: kubeadm reads ${m.kubeadmConfigApisRead.join(', ')}, kind ${m.kind} writes ${written}`);
+    t.deepEqual(nodeRecipe(m.release).problems, [], `1.${m.minor}`);
+  }
+  // 1.37's kubeadm no longer reads v1beta3 (kubernetes#136016): the recipe says so, and what to use.
+  const old = nodeRecipe('v1.37.2', 'v0.31.0');
+  t.is(old.kubeadmConfigApi, 'v1beta3');
+  t.deepEqual(old.problems, ['kind v0.31.0 writes kubeadm config v1beta3, which kubeadm v1.37.2 does not read (it reads v1beta4); use kind v0.33.0']);
+});
 
 test.serial('node-image build makes a kind node image, and a second build is a cache hit in seconds', async (t) => {
   t.timeout(60 * 60_000, 'a cold node image build takes about 10 minutes on 2 cores');
@@ -39,7 +58,7 @@ test.serial('node-image build makes a kind node image, and a second build is a c
 test.serial('Ctrl-C in a paused build phase leaves no labelled container behind', async (t) => {
   t.timeout(15 * 60_000);
   // --force rebuilds the image from cached components, so the builder reaches the paused phase quickly.
-  const child = start(['node-image', 'build', '--kubernetes', VERSION, '--force'], { PULLPROOF_TEST_PAUSE_IN_PHASE: 'build container' });
+  const child = start(['node-image', 'build', '--kubernetes', VERSION, '--force'], { PULLPROOF_TEST_PAUSE_IN_PHASE: 'build container' }, { entry: TEST_ENTRY });
   t.teardown(() => { if (child.child.exitCode === null) child.child.kill('SIGKILL'); });
   const line = await child.waitFor(/build container pullproof-nodebuild-pp[0-9a-f]{6} \(run pp[0-9a-f]{6}\)/, 10 * 60_000);
   const runId = /\(run (pp[0-9a-f]{6})\)/.exec(line)?.[1] ?? '';
@@ -88,4 +107,22 @@ test.serial('Ctrl-C during kind cluster creation leaves no node, network or fenc
   t.deepEqual(kindNodes(cluster), []);
   t.deepEqual(networksOfRun(runId), []);
   t.false(execFileSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).includes(`pullproof:${runId}`), 'the fence rule is gone');
+});
+
+test.serial('a 1.37 node image made for kind v0.31.0: cluster creation fails at kubeadm init, and the error gives kubeadm\'s own reason', async (t) => {
+  t.timeout(60 * 60_000, 'builds the v1.37.2 image first when it is not cached (about 10 minutes cold)');
+  // What a new user tries: the older kind that worked for 1.35. kind v0.31.0 writes kubeadm config
+  // v1beta3, which kubeadm v1.37 refuses before it starts anything.
+  const r = await pullproof(['node-image', 'verify', '--kubernetes', 'v1.37.2', '--kind', 'v0.31.0']);
+  t.is(r.code, 1, r.stderr);
+  // The verify run's id (an image build before it prints a run id of its own).
+  const runId = /run (pp[0-9a-f]{6}): report folder/.exec(r.stderr)?.[1] ?? '';
+  t.regex(runId, /^pp[0-9a-f]{6}$/, r.stderr);
+  // The CLI's last words: "[  82.8s] error: <message>" and the detail lines after it.
+  const error = r.stderr.slice(r.stderr.search(/^\[\s*[\d.]+s\] error: /m)).replace(/^\[\s*[\d.]+s\] /, '');
+  t.regex(error, /^error: kind could not create cluster pullproof-pp[0-9a-f]{6} \(kubeadm init failed after \d+\.\d s\)/, error);
+  // kubeadm's own words (cmd/kubeadm/app/util/config/common.go), not a paraphrase of ours.
+  t.regex(error, /your configuration file uses an old API spec: "kubeadm\.k8s\.io\/v1beta3"/, error);
+  t.false(/Stack Trace:|\.go:\d+/.test(error), `no Go stack trace in the error:\n${error}`);
+  t.deepEqual(leftovers(runId), [], 'nothing of the failed run is left');
 });

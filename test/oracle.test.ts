@@ -345,6 +345,10 @@ test('known bug #138175: a preloaded name whose content was pulled with credenti
   t.true(rulesOf(p).includes('A7.preloaded-name'));
   t.is(p.knownBug?.issue, 138175);
   t.is(p.knownBug?.outcome, 'never-pull');
+  // The image manager's counter too: the spec counts the preloaded name as allowed by policy, the buggy
+  // kubelet as needing authentication (observed on 1.35.4: mustAuthenticate, not credentialPolicyAllowed).
+  t.is(p.mustPullCheck, 'credentialPolicyAllowed');
+  t.is(p.knownBug?.mustPullCheck, 'mustAuthenticate');
 });
 test('known bug #137024 applies to CRI-O only: every image looks preloaded', (t) => {
   const b: Build = { policy: 'AlwaysVerify', record: { kubernetesSecrets: [MINE] }, secrets: [podSecret(MINE)], pullPolicy: 'Never' };

@@ -37,6 +37,15 @@ test('a report with every optional field set validates', (t) => {
   t.deepEqual(reportProblems(copy(fullReport)), []);
 });
 
+test('a report with every optional field set, written by writeReport and read back, still validates (redaction leaves no schema field broken)', (t) => {
+  // Redaction treats a JSON "auth" value as a docker-config secret; a report field of that name would
+  // be rewritten to <redacted> and fail its enum (this happened: requests[].auth, now authScheme).
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeReport(dir, copy(fullReport));
+  t.deepEqual(reportProblems(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))), []);
+});
+
 test('tampered reports are rejected, naming the field: an extra field, a wrong enum, a missing required field, a wrong type', (t) => {
   const base = copy(fixtureReport());
   const extra = copy(base) as Report & { verdictOverride?: string };

@@ -8,10 +8,12 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { withHostLock } from '../host/lock.ts';
-import { log } from '../util/log.ts';
+import { fileSha256 } from '../util/cache-digest.ts';
+import { withSpaceCheck } from '../util/disk.ts';
+import { log, warn } from '../util/log.ts';
 import { output, run } from '../util/exec.ts';
 import { cachePath } from '../util/paths.ts';
-import { goEnv } from './go.ts';
+import { goEnv, goProxyForDisplay, registerProxyCredentials } from './go.ts';
 
 export const ECR_PLUGIN_MODULE = 'k8s.io/cloud-provider-aws';
 /** The newest tag the Go module proxy serves here (its version list, checked 2026-11). */
@@ -51,8 +53,9 @@ interface BuildRecord {
 /** GOPROXY without `direct`: modules come from the proxy only, never from a VCS host. */
 async function proxyOnly(): Promise<string> {
   const configured = (await output(['go', 'env', 'GOPROXY'], { env: goEnv() })).trim();
+  registerProxyCredentials(configured);
   const proxies = configured.split(/[,|]/).filter((p) => p && p !== 'direct' && p !== 'off');
-  if (proxies.length === 0) throw new HarnessError('GOPROXY names no module proxy', `go env GOPROXY = ${configured}; set GOPROXY to a module proxy URL`);
+  if (proxies.length === 0) throw new HarnessError('GOPROXY names no module proxy', `go env GOPROXY = ${goProxyForDisplay(configured)}; set GOPROXY to a module proxy URL`);
   return proxies.join(',');
 }
 
@@ -79,15 +82,22 @@ function buildKey(b: ModuleSourceBuild): string {
 export async function buildFromModuleSource(b: ModuleSourceBuild): Promise<GoModuleBuild> {
   const dir = cachePath('bin', `${b.name}-${b.version}-${buildKey(b)}`);
   const path = join(dir, b.name);
-  const cached = (): GoModuleBuild | undefined => {
+  const cached = async (): Promise<GoModuleBuild | undefined> => {
     if (!existsSync(path) || !existsSync(join(dir, 'BUILD.json'))) return undefined;
     const r = JSON.parse(readFileSync(join(dir, 'BUILD.json'), 'utf8')) as BuildRecord;
+    // The digest recorded at build time is checked before reuse: a damaged binary is rebuilt, never used.
+    const now = await fileSha256(path);
+    if (now !== r.sha256) {
+      warn(`cache entry ${path} is damaged (sha256 ${now.slice(0, 16)}..., recorded ${r.sha256.slice(0, 16)}...): not using it; removing and rebuilding it`);
+      rmSync(dir, { recursive: true, force: true });
+      return undefined;
+    }
     return { name: b.name, module: b.module, version: b.version, path, sha256: r.sha256, reportedVersion: r.reportedVersion, goVersion: r.goVersion, cached: true, seconds: 0 };
   };
-  const hit = cached();
+  const hit = await cached();
   if (hit) return hit;
-  return withHostLock(`go-module-${b.name}-${b.version}`, async () => {
-    const again = cached();
+  return withHostLock(`go-module-${b.name}-${b.version}`, () => withSpaceCheck(dir, async () => {
+    const again = await cached();
     if (again) return again;
     const t0 = performance.now();
     const env = { ...goEnv(), GOPROXY: await proxyOnly(), GOTOOLCHAIN: 'auto', CGO_ENABLED: '0' };
@@ -126,7 +136,7 @@ export async function buildFromModuleSource(b: ModuleSourceBuild): Promise<GoMod
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
-  });
+  }));
 }
 
 /** AWS's ecr-credential-provider at the given tag (default: the newest the proxy serves). */

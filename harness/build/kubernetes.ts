@@ -7,14 +7,16 @@
 // version ldflags upstream's hack/lib/version.sh sets, so `kubelet --version` and kubeadm's own
 // version checks see the real version.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HarnessError, UsageError } from '../errors.ts';
 import { withHostLock } from '../host/lock.ts';
+import { publishFile, usableEntry } from '../util/cache-digest.ts';
+import { withSpaceCheck } from '../util/disk.ts';
 import { CommandError, output, run } from '../util/exec.ts';
 import { log, warn } from '../util/log.ts';
 import { cachePath } from '../util/paths.ts';
-import { goEnv } from './go.ts';
+import { goEnv, goProxy, goProxyForDisplay } from './go.ts';
 import { parseRelease } from '../oracle/versions.ts';
 
 export const KUBE_COMPONENTS = ['kubelet', 'kubeadm', 'kubectl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'] as const;
@@ -138,7 +140,7 @@ function toolsGo(): string {
 
 function kubeEnv(toolchain: string): Record<string, string> {
   // Only the module proxy: a module it lacks is an error, never a fallback to cloning from a VCS host.
-  return { ...goEnv(), CGO_ENABLED: '0', GOTOOLCHAIN: toolchain, GOPROXY: process.env.GOPROXY?.replace(/,direct$/, '') || 'https://proxy.golang.org' };
+  return { ...goEnv(), CGO_ENABLED: '0', GOTOOLCHAIN: toolchain, GOPROXY: goProxy() };
 }
 
 /** The wrapper module for a version, created (go mod tidy) once and kept in the cache. */
@@ -158,6 +160,14 @@ async function wrapperModule(src: KubeSource): Promise<string> {
 
 const BUILD_FLAGS = ['-trimpath'];
 
+/**
+ * Time limit of one `go build` of a Kubernetes command. A cold kubelet takes 4 to 5 minutes on 2 quiet
+ * cores, but on this 2-core host shared with other builds (load average 15 to 25) the v1.37.2 kubelet
+ * was still compiling after 46 minutes and a 45-minute limit killed it: the limit is there to stop a
+ * hang, not a slow build. (Packages compiled before a kill stay in the Go build cache.)
+ */
+const GO_BUILD_TIMEOUT_MS = 150 * 60_000;
+
 function notInSumdb(stderr: string): string[] {
   return [...new Set([...stderr.matchAll(/verifying go\.mod: (\S+?)@(v[^/\s]+)\/go\.mod: reading \S+\/sumdb\/\S+: 404/g)].map((m) => `${m[1]}@${m[2]}`))];
 }
@@ -168,7 +178,7 @@ function explainUnavailable(err: unknown, version: string, component: string): u
   const missing = [...new Set([...stderr.matchAll(/(k8s\.io\/[a-z0-9-]+)@(v[0-9.]+): reading \S+: (?:403|404|410)/g)].map((m) => `${m[1]}@${m[2]}`))];
   if (missing.length === 0) return err;
   return new HarnessError(`cannot build ${component} ${version}: the Go module proxy does not serve ${missing.join(', ')}`,
-    `choose another patch release of the same minor whose staging modules the proxy serves (GOPROXY=${kubeEnv('local').GOPROXY})`, { cause: err });
+    `choose another patch release of the same minor whose staging modules the proxy serves (GOPROXY=${goProxyForDisplay()})`, { cause: err });
 }
 
 function buildKey(src: KubeSource, extra: string[] = []): string {
@@ -189,7 +199,10 @@ export async function buildKubernetes(version: string, components: readonly Kube
   const src = await kubeSource(version);
   const dir = kubeBinDir(src);
   const result: KubeBuild = { version, toolchain: src.toolchain, binaries: {}, builds: [] };
-  const missing = components.filter((c) => !existsSync(join(dir, c)));
+  // Each binary is checked against its recorded digest: a damaged one is removed and rebuilt below.
+  const intact = new Set<KubeComponent>();
+  for (const c of components) if (await usableEntry(join(dir, c))) intact.add(c);
+  const missing = components.filter((c) => !intact.has(c));
   for (const c of components.filter((x) => !missing.includes(x))) {
     const b: ComponentBuild = { component: c, path: join(dir, c), cached: true, seconds: 0 };
     result.binaries[c] = b.path;
@@ -197,34 +210,38 @@ export async function buildKubernetes(version: string, components: readonly Kube
     o.onBuilt?.(b);
   }
   if (missing.length === 0) return result;
-  await withHostLock(`kubernetes-${version}`, async () => {
+  await withHostLock(`kubernetes-${version}`, () => withSpaceCheck(dir, async () => {
     const mod = await wrapperModule(src);
     mkdirSync(dir, { recursive: true });
     const ldflags = ['-s', '-w', ...versionLdflags({ version, buildDate: src.buildDate })].join(' ');
     for (const c of missing) {
       const out = join(dir, c);
       let b: ComponentBuild;
-      if (existsSync(out)) {
+      if (await usableEntry(out)) {
         b = { component: c, path: out, cached: true, seconds: 0 };
       } else {
         const t0 = performance.now();
         const tmp = `${out}.tmp-${process.pid}`;
         const argv = ['go', 'build', ...BUILD_FLAGS, `-ldflags=${ldflags}`, '-o', tmp, `k8s.io/kubernetes/cmd/${c}`];
         try {
-          const first = await run(argv, { cwd: mod, env: kubeEnv(src.toolchain), timeoutMs: 45 * 60_000, allowFailure: true });
+          const first = await run(argv, { cwd: mod, env: kubeEnv(src.toolchain), timeoutMs: GO_BUILD_TIMEOUT_MS, allowFailure: true });
+          if (first.exitCode !== 0 && first.durationMs >= GO_BUILD_TIMEOUT_MS - 1000) {
+            throw new HarnessError(`go build of ${c} ${version} did not finish within ${GO_BUILD_TIMEOUT_MS / 60_000} minutes and was stopped`,
+              'run the same command again when the host is less busy: the packages compiled so far are kept in the Go build cache');
+          }
           if (first.exitCode !== 0) {
             // A module the checksum database has no entry for (seen with a filtered proxy): retry with
             // exactly those modules exempt, and say so; their hashes are then kept in the wrapper's go.sum.
             const unverified = notInSumdb(first.stderr);
             if (unverified.length === 0) throw new CommandError(first);
             warn(`${unverified.join(', ')}: not in the Go checksum database; building ${c} ${version} with these modules verified only by the go.sum recorded now (trust on first use)`);
-            await run(argv, { cwd: mod, env: { ...kubeEnv(src.toolchain), GONOSUMDB: unverified.map((m) => m.split('@')[0]).join(',') }, timeoutMs: 45 * 60_000 });
+            await run(argv, { cwd: mod, env: { ...kubeEnv(src.toolchain), GONOSUMDB: unverified.map((m) => m.split('@')[0]).join(',') }, timeoutMs: GO_BUILD_TIMEOUT_MS });
             writeFileSync(join(dir, `UNVERIFIED-${c}.txt`), `${unverified.join('\n')}\n`);
           }
         } catch (err) {
           throw explainUnavailable(err, version, c);
         }
-        renameSync(tmp, out);
+        await publishFile(tmp, out);
         b = { component: c, path: out, cached: false, seconds: (performance.now() - t0) / 1000 };
         log(`  built ${c} ${version} with ${src.toolchain} in ${b.seconds.toFixed(0)}s`);
       }
@@ -233,7 +250,7 @@ export async function buildKubernetes(version: string, components: readonly Kube
       o.onBuilt?.(b);
     }
     writeFileSync(join(dir, 'BUILD.json'), JSON.stringify({ recipe: RECIPE, version, toolchain: src.toolchain, buildDate: src.buildDate, flags: BUILD_FLAGS, ldflags }, null, 2) + '\n');
-  });
+  }));
   return result;
 }
 
@@ -275,15 +292,15 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
   mkdirSync(binDir, { recursive: true });
   for (const c of components) {
     const out = join(binDir, c);
-    if (existsSync(out)) {
+    if (await usableEntry(out)) {
       result.builds.push({ component: c, path: out, cached: true, seconds: 0 });
     } else {
       const t0 = performance.now();
       // The tree's own settings (go.work, vendor/) decide module mode: no -mod=mod here.
-      await run(['go', 'build', ...BUILD_FLAGS, `-ldflags=${ldflags}`, '-o', `${out}.tmp`, `./cmd/${c}`], {
-        cwd: dir, env: { ...goEnv(), GOFLAGS: '', CGO_ENABLED: '0', GOTOOLCHAIN: toolchain }, timeoutMs: 45 * 60_000,
-      });
-      renameSync(`${out}.tmp`, out);
+      await withSpaceCheck(binDir, () => run(['go', 'build', ...BUILD_FLAGS, `-ldflags=${ldflags}`, '-o', `${out}.tmp`, `./cmd/${c}`], {
+        cwd: dir, env: { ...goEnv(), GOFLAGS: '', CGO_ENABLED: '0', GOTOOLCHAIN: toolchain }, timeoutMs: GO_BUILD_TIMEOUT_MS,
+      }));
+      await publishFile(`${out}.tmp`, out);
       result.builds.push({ component: c, path: out, cached: false, seconds: (performance.now() - t0) / 1000 });
     }
     result.binaries[c] = out;
@@ -305,6 +322,10 @@ export function adoptKubeletBinary(pathArg: string): { path: string; sha256: str
   const dir = cachePath('kubernetes', 'bin', `user-kubelet-${sha256.slice(0, 12)}`);
   mkdirSync(dir, { recursive: true });
   const dest = join(dir, 'kubelet');
-  if (!existsSync(dest)) copyFileSync(path, dest);
+  // The cached copy is named by the user's file's digest: a copy that no longer has it is replaced.
+  if (!existsSync(dest) || createHash('sha256').update(readFileSync(dest)).digest('hex') !== sha256) {
+    if (existsSync(dest)) warn(`cache entry ${dest} does not match the sha256 of ${path}: copying it again`);
+    copyFileSync(path, dest);
+  }
   return { path: dest, sha256 };
 }

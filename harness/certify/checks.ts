@@ -1,13 +1,12 @@
 // Judging a plugin's calls as the kubelet of one version would (kubelet-features.md B3/B4): every
 // check is pass, fail with the reason, or not run with the reason. Checks are independent where the
 // data allows, so each broken plugin fails for its own reason.
-import { parseGoDuration } from '../credprovider/duration.ts';
 import { authKeysFor } from '../credprovider/match.ts';
-import { checkShape, map, obj } from '../credprovider/strict.ts';
-import { CACHE_KEY_TYPES, PROVIDER_GROUP, type CredentialProvider } from '../credprovider/types.ts';
+import { durationProblem, interpretGvk, strictProblems } from '../credprovider/response.ts';
+import { CACHE_KEY_TYPES, type CredentialProvider } from '../credprovider/types.ts';
 import { traitsOf, type KubernetesVersion } from '../credprovider/versions.ts';
 import { summarize } from '../util/stats.ts';
-import type { ExecOutcome } from './exec.ts';
+import { MAX_STDOUT, type EndedProcess, type ExecOutcome } from './exec.ts';
 import type { CheckResult } from './report.ts';
 import type { Scenario } from './scenarios.ts';
 
@@ -28,14 +27,23 @@ export interface JudgeInputs {
   returnedPasswords: string[];
 }
 
-const RESPONSE_SHAPE = obj({
-  kind: 'string', apiVersion: 'string', cacheKeyType: 'string', cacheDuration: 'string',
-  auth: map(obj({ username: 'string', password: 'string' })),
-});
-
 const pass = (id: string, title: string, reason = ''): CheckResult => ({ id, title, status: 'pass', reason });
 const fail = (id: string, title: string, reason: string): CheckResult => ({ id, title, status: 'fail', reason });
 const notRun = (id: string, title: string, reason: string): CheckResult => ({ id, title, status: 'not-run', reason });
+
+function describeHolders(ps: EndedProcess[]): string {
+  if (ps.length === 0) return 'a process';
+  return ps.map((h) => `pid ${h.pid} (${h.command}${h.leftSession ? ', which had left the plugin\'s session and process group with setsid' : h.leftGroup ? ', which had left the plugin\'s process group' : ''})`).join(', ');
+}
+
+/** What certify ended, truthfully: each process, and whether a process-group kill would have missed it. */
+export function endedText(ps: EndedProcess[]): string {
+  if (ps.length === 0) return 'nothing (no process was left)';
+  const list = ps.map((p) => `${p.pid} ${p.command}`).join(', ');
+  const escaped = ps.filter((p) => p.leftGroup).length;
+  if (ps.length === 1) return `that process (${list})${escaped ? ', which was outside the plugin\'s process group: pullproof\'s subreaper found it as a descendant' : ''}`;
+  return `all ${ps.length} processes the plugin left (${list})${escaped ? `, ${escaped} of them outside the plugin's process group, found as descendants of pullproof's subreaper` : ''}`;
+}
 
 function describeEnd(o: ExecOutcome): string {
   if (o.spawnError) return `could not be started (${o.spawnError})`;
@@ -44,9 +52,20 @@ function describeEnd(o: ExecOutcome): string {
   return `exited with code ${o.exitCode}`;
 }
 
-function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+const KLOG_LINE = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]]*\]/;
+
+/**
+ * The part of stderr that says what went wrong, for a failure reason: klog error lines (E/F) when
+ * the plugin logs with klog, otherwise the last lines that are not klog info or warning lines (a
+ * plugin that logs "I... starting" first puts its real error last). At most two lines.
+ */
+export function errorExcerpt(stderr: string, max = 400): string {
+  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const errors = lines.filter((l) => KLOG_LINE.test(l) && /^[EF]/.test(l));
+  const plain = lines.filter((l) => !(KLOG_LINE.test(l) && /^[IW]/.test(l)));
+  const picked = (errors.length > 0 ? errors : plain.length > 0 ? plain : lines).slice(-2);
+  const text = picked.join(' | ');
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 /** Did the plugin hand out credentials the kubelet would use for this image? */
@@ -79,12 +98,12 @@ export function judge(i: JudgeInputs): CheckResult[] {
   const hung = made.filter((c) => c.outcome.timedOut);
   out.push(hung.length === 0
     ? pass('exec.timeout', `every call finished within the ${i.timeoutMs / 1000}s limit`)
-    : fail('exec.timeout', `every call finished within the ${i.timeoutMs / 1000}s limit`, `${hung.map((c) => c.scenario.id).join(', ')} did not finish within ${i.timeoutMs / 1000}s; pullproof killed the plugin's process group (the kubelet kills the plugin at its 1-minute limit and that pull gets no credentials)`));
+    : fail('exec.timeout', `every call finished within the ${i.timeoutMs / 1000}s limit`, `${hung.map((c) => c.scenario.id).join(', ')} did not finish within ${i.timeoutMs / 1000}s; pullproof ended ${endedText(hung[0]?.outcome.ended ?? [])} (the kubelet kills the plugin at its 1-minute limit and that pull gets no credentials)`));
 
   const held = made.filter((c) => c.outcome.stdoutHeldBy);
   out.push(held.length === 0
     ? pass('exec.stdout-closed', 'stdout is closed when the plugin exits (no child process keeps it open)')
-    : fail('exec.stdout-closed', 'stdout is closed when the plugin exits (no child process keeps it open)', `after ${held[0]?.scenario.id} exited, ${held[0]?.outcome.stdoutHeldBy?.map((h) => `pid ${h.pid} (${h.command})`).join(', ') || 'a process outside its process group'} still held stdout; the kubelet kills only its direct child and then waits on that pipe, so this credential lookup and every pod waiting on it would hang. pullproof killed the whole process group`));
+    : fail('exec.stdout-closed', 'stdout is closed when the plugin exits (no child process keeps it open)', `after ${held[0]?.scenario.id} exited, ${describeHolders(held[0]?.outcome.stdoutHeldBy ?? [])} still held stdout; the kubelet kills only its direct child and then waits on that pipe, so this credential lookup and every pod waiting on it would hang. pullproof ended ${endedText(held[0]?.outcome.ended ?? [])}`));
 
   // The valid request and the response it produced.
   const validTitle = 'a valid kubelet request is answered with exit code 0';
@@ -93,7 +112,7 @@ export function judge(i: JudgeInputs): CheckResult[] {
   } else if (first.outcome.timedOut) {
     out.push(notRun('exec.valid-exit', validTitle, 'the call timed out (see exec.timeout)'));
   } else if (first.outcome.exitCode !== 0) {
-    out.push(fail('exec.valid-exit', validTitle, `the plugin ${describeEnd(first.outcome)}${first.outcome.stderr.trim() ? `; stderr: ${firstLine(first.outcome.stderr)}` : ' and wrote nothing on stderr'}`));
+    out.push(fail('exec.valid-exit', validTitle, `the plugin ${describeEnd(first.outcome)}${first.outcome.stderr.trim() ? `; stderr: ${errorExcerpt(first.outcome.stderr)}` : ' and wrote nothing on stderr'}`));
   } else {
     out.push(pass('exec.valid-exit', validTitle, `${valid.filter((c) => c.outcome.exitCode === 0).length}/${valid.length} valid calls exited 0`));
   }
@@ -109,49 +128,52 @@ export function judge(i: JudgeInputs): CheckResult[] {
   ];
   let raw: Record<string, unknown> | undefined;
   let why = '';
+  let gvk: ReturnType<typeof interpretGvk> | undefined;
   if (!first || first.outcome.exitCode !== 0) {
     why = 'the plugin did not answer a valid request (see exec.valid-exit / exec.timeout)';
   } else {
-    try {
+    gvk = interpretGvk(first.outcome.stdout);
+    if ('error' in gvk) why = gvk.error;
+    else {
       const v = JSON.parse(first.outcome.stdout) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v)) raw = v as Record<string, unknown>;
-      else why = 'stdout is JSON but not an object';
-    } catch {
-      why = first.outcome.stdout.trim() === '' ? 'stdout is empty' : 'stdout is not JSON';
+      raw = v && typeof v === 'object' ? v as Record<string, unknown> : {};
     }
   }
-  if (!raw) {
+  if (first?.outcome.truncated && first.outcome.truncated.stdoutBytes > MAX_STDOUT) {
+    why = `stdout was ${first.outcome.truncated.stdoutBytes} bytes; certify keeps at most ${MAX_STDOUT} bytes, so it cannot judge this response (the kubelet reads all of it)`;
+    raw = undefined;
+  }
+  if (!raw || !gvk || 'error' in gvk) {
     const [jsonId, jsonTitle] = responseTitles[0] as [string, string];
     if (!first || first.outcome.exitCode !== 0) out.push(notRun(jsonId, jsonTitle, why));
     else out.push(fail(jsonId, jsonTitle, `${why}; the kubelet logs "error reading GVK from response" and gets no credentials`));
     for (const [id, title] of responseTitles.slice(1)) out.push(notRun(id, title, first && first.outcome.exitCode === 0 ? 'no JSON response to judge (see response.json)' : why));
   } else {
     const r = raw;
+    const stdout = first?.outcome.stdout ?? '';
     const image = first?.scenario.request.image ?? '';
     out.push(pass('response.json', responseTitles[0]?.[1] ?? ''));
-    const gv = typeof r.apiVersion === 'string' ? r.apiVersion : '';
+    const gv = gvk.apiVersion;
     out.push(gv === p.apiVersion
       ? pass('response.apiVersion', responseTitles[1]?.[1] ?? '')
       : fail('response.apiVersion', responseTitles[1]?.[1] ?? '', `the response says apiVersion ${JSON.stringify(gv)}; the kubelet refuses it ("apiVersion from credential plugin response did not match expected apiVersion")`));
-    const issues = checkShape(r, RESPONSE_SHAPE);
-    const kindOk = r.kind === 'CredentialProviderResponse' && gv.startsWith(`${PROVIDER_GROUP}/`);
-    out.push(issues.length === 0 && kindOk
+    const strict = strictProblems(stdout, r);
+    out.push(strict.length === 0
       ? pass('response.strict', responseTitles[2]?.[1] ?? '')
-      : fail('response.strict', responseTitles[2]?.[1] ?? '', issues.length > 0 ? `strict decoding fails: ${issues.map((x) => `${x.path}: ${x.problem}`).join('; ')}` : `kind is ${JSON.stringify(r.kind ?? '')}, not CredentialProviderResponse`));
+      : fail('response.strict', responseTitles[2]?.[1] ?? '', `strict decoding fails: ${strict.join('; ')}; the kubelet logs "error decoding credential provider plugin response from stdout" and gets no credentials`));
     const ckt = r.cacheKeyType;
     out.push(typeof ckt === 'string' && (CACHE_KEY_TYPES as readonly string[]).includes(ckt)
       ? pass('response.cacheKeyType', responseTitles[3]?.[1] ?? '', ckt)
       : fail('response.cacheKeyType', responseTitles[3]?.[1] ?? '', `cacheKeyType is ${JSON.stringify(ckt ?? '')}; the kubelet logs "credential provider plugin did not return a valid cacheKeyType" and gets no credentials`));
+    const duration = durationProblem(r);
     if (r.cacheDuration === undefined || r.cacheDuration === null) {
       out.push(pass('response.cacheDuration', responseTitles[4]?.[1] ?? '', `absent: the kubelet uses defaultCacheDuration ${p.defaultCacheDuration ?? ''}`));
+    } else if (typeof r.cacheDuration !== 'string') {
+      out.push(notRun('response.cacheDuration', responseTitles[4]?.[1] ?? '', 'cacheDuration is not a string (see response.strict)'));
+    } else if (duration) {
+      out.push(fail('response.cacheDuration', responseTitles[4]?.[1] ?? '', `${duration}; the kubelet cannot decode the response ("error decoding credential provider plugin response from stdout")`));
     } else {
-      try {
-        if (typeof r.cacheDuration !== 'string') throw new Error(`a ${typeof r.cacheDuration}, not a string`);
-        parseGoDuration(r.cacheDuration);
-        out.push(pass('response.cacheDuration', responseTitles[4]?.[1] ?? '', r.cacheDuration));
-      } catch (err) {
-        out.push(fail('response.cacheDuration', responseTitles[4]?.[1] ?? '', `cacheDuration is ${(err as Error).message}; the kubelet cannot decode the response`));
-      }
+      out.push(pass('response.cacheDuration', responseTitles[4]?.[1] ?? '', r.cacheDuration));
     }
     const auth = r.auth && typeof r.auth === 'object' && !Array.isArray(r.auth) ? r.auth as Record<string, unknown> : {};
     const keys = Object.keys(auth);
@@ -204,7 +226,7 @@ export function judge(i: JudgeInputs): CheckResult[] {
     const c = bySc(scenarioId);
     if (!c) out.push(notRun(id, title, skippedReason(scenarioId)));
     else if (gaveCredentials(c.outcome, c.scenario.request.image)) out.push(pass(id, title));
-    else out.push(fail(id, title, `the plugin ${describeEnd(c.outcome)}${c.outcome.stderr.trim() ? `; stderr: ${firstLine(c.outcome.stderr)}` : ''}`));
+    else out.push(fail(id, title, `the plugin ${describeEnd(c.outcome)}${c.outcome.stderr.trim() ? `; stderr: ${errorExcerpt(c.outcome.stderr)}` : ''}`));
   };
   const ta = p.tokenAttributes;
   acceptance('sa.required-annotations-only', 'with only the required annotations present, the plugin still answers', 'required-annotations-only',

@@ -22,7 +22,8 @@ export interface CallRecord {
   signal: string | null;
   durationMs: number;
   timedOut: boolean;
-  killedGroup: boolean;
+  /** Every process certify ended after or instead of the plugin's own exit. */
+  ended: { pid: number; command: string; leftProcessGroup: boolean; heldStdout: boolean; wasPlugin: boolean }[];
   stdoutHeldBy?: { pid: number; command: string }[];
   /** First 2000 characters, redacted. */
   stderr: string;
@@ -32,6 +33,8 @@ export interface CallRecord {
 
 export interface VersionResult {
   kubernetes: KubernetesVersion;
+  /** The release whose kubelet code judged this version. */
+  release: string;
   saTokenGate: boolean | null;
   /** What this kubelet would do with the first valid call's response (its first rejection, in its words). */
   kubelet: string;
@@ -75,10 +78,11 @@ export function formatReport(r: CertifyReport): string {
   lines.push('calls:');
   for (const c of r.calls) {
     const end = c.spawnError ? `could not start: ${c.spawnError}` : c.timedOut ? `killed after ${(c.durationMs / 1000).toFixed(1)}s (timeout)` : `exit ${c.exitCode ?? `signal ${c.signal}`} in ${c.durationMs.toFixed(0)} ms`;
-    lines.push(`  ${c.scenario}: ${end}${c.stdoutHeldBy ? `; stdout held by ${c.stdoutHeldBy.map((h) => `${h.pid} (${h.command})`).join(', ') || 'an escaped process'}` : ''}`);
+    const left = c.ended.filter((p) => !p.wasPlugin);
+    lines.push(`  ${c.scenario}: ${end}${c.stdoutHeldBy ? `; stdout held by ${c.stdoutHeldBy.map((h) => `${h.pid} (${h.command})`).join(', ')}` : ''}${left.length ? `; ended ${left.map((p) => `${p.pid} (${p.command}${p.leftProcessGroup ? ', outside the plugin\'s process group' : ''})`).join(', ')}` : ''}`);
   }
   for (const v of r.results) {
-    lines.push(`Kubernetes ${v.kubernetes}${v.saTokenGate === null ? '' : ` (${v.saTokenGate ? 'SA-token gate on' : 'SA-token gate off'})`}: ${v.verdict.toUpperCase()}`);
+    lines.push(`Kubernetes ${v.kubernetes} (kubelet code ${v.release})${v.saTokenGate === null ? '' : ` (${v.saTokenGate ? 'SA-token gate on' : 'SA-token gate off'})`}: ${v.verdict.toUpperCase()}`);
     lines.push(`  kubelet: ${v.kubelet}`);
     for (const c of v.checks) lines.push(`  ${MARK[c.status].padEnd(7)} ${c.title}${c.reason ? `: ${c.reason}` : ''}`);
   }

@@ -15,6 +15,10 @@ export interface Scenario {
   request: CredentialProviderRequest;
   /** For the report: "absent" or "JWT aud=..., expires ...". */
   tokenInfo: string;
+  /** The pod the token is bound to (what the kubelet's TokenRequest names). */
+  pod?: { name: string; uid: string };
+  /** The service account the kubelet would read (its annotations, not only the ones sent). */
+  serviceAccount?: { namespace: string; name: string; uid: string; annotations: Record<string, string> };
 }
 
 export interface ScenarioInputs {
@@ -55,16 +59,24 @@ export async function buildScenarios(i: ScenarioInputs): Promise<Scenario[]> {
   }
   const sa = { namespace: i.serviceAccount.namespace, name: i.serviceAccount.name, uid: i.serviceAccount.uid ?? randomUUID() };
   const saAnnotations = serviceAccountAnnotations(p, i.annotations);
-  const mint = async (o: { audience?: string; expiresIn?: number; issuedAtOffset?: number } = {}): Promise<string> => i.issuer.mint({
-    audience: o.audience ?? ta.serviceAccountTokenAudience, serviceAccount: sa, pod: { name: `certify-${randomUUID().slice(0, 8)}`, uid: randomUUID() },
-    node: { name: 'pullproof-certify-node', uid: randomUUID() }, expiresInSeconds: o.expiresIn ?? 3600, issuedAtOffsetSeconds: o.issuedAtOffset,
-  });
+  let lastPod = { name: '', uid: '' };
+  const mint = async (o: { audience?: string; expiresIn?: number; issuedAtOffset?: number } = {}): Promise<string> => {
+    lastPod = { name: `certify-${randomUUID().slice(0, 8)}`, uid: randomUUID() };
+    return i.issuer.mint({
+      audience: o.audience ?? ta.serviceAccountTokenAudience, serviceAccount: sa, pod: lastPod,
+      node: { name: 'pullproof-certify-node', uid: randomUUID() }, expiresInSeconds: o.expiresIn ?? 3600, issuedAtOffsetSeconds: o.issuedAtOffset,
+    });
+  };
   const annotations = kubeletAnnotations(p, saAnnotations);
   const withSa = (token: string, ann: Record<string, string>): Partial<CredentialProviderRequest> => ({
     serviceAccountToken: token, ...(Object.keys(ann).length > 0 ? { serviceAccountAnnotations: ann } : {}),
   });
   for (let n = 1; n <= i.validCalls; n++) {
-    out.push({ id: `valid-${n}`, description: 'a kubelet request in service account mode: a fresh bound token for the configured audience and the configured annotations', expect: 'credentials', request: base(withSa(await mint(), annotations)), tokenInfo: `JWT aud=${ta.serviceAccountTokenAudience}, valid 1h` });
+    const token = await mint();
+    out.push({
+      id: `valid-${n}`, description: 'a kubelet request in service account mode: a fresh bound token for the configured audience and the configured annotations', expect: 'credentials',
+      request: base(withSa(token, annotations)), tokenInfo: `JWT aud=${ta.serviceAccountTokenAudience}, valid 1h`, pod: lastPod, serviceAccount: { ...sa, annotations: saAnnotations },
+    });
   }
   const optional = ta.optionalServiceAccountAnnotationKeys ?? [];
   if (optional.length > 0) {

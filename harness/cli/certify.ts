@@ -1,14 +1,13 @@
 // `pullproof certify --plugin <path> ...`: the command line of harness/certify. Usage and config
-// errors exit 2 naming the field and the fix; a failed check exits 1.
+// errors exit 2 naming the field and the fix; a failed check exits 1. certify itself (the exec, the
+// judge, jose for the tokens) is imported inside the action: `pullproof --help` never loads it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { JWK } from 'jose';
 import { UsageError } from '../errors.ts';
-import { certify, DEFAULT_TIMEOUT_MS } from '../certify/certify.ts';
-import { formatReport } from '../certify/report.ts';
 import { SA_TOKEN_GATE } from '../credprovider/types.ts';
-import { parseKubernetesVersion, type KubernetesVersion } from '../credprovider/versions.ts';
-import { KIND_ISSUER, TestIssuer } from '../identity/test-issuer.ts';
+import { KUBERNETES_VERSIONS, parseKubernetesVersion, type KubernetesVersion } from '../credprovider/versions.ts';
+import type { TestIssuer } from '../identity/test-issuer.ts';
 import { log } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
 import { parseGoDuration } from '../credprovider/duration.ts';
@@ -29,6 +28,7 @@ interface CertifyCliOptions {
   serviceAccount?: string;
   saAnnotation: string[];
   pluginVersion?: string;
+  kubeletJudge: boolean;
   json?: boolean;
   report?: string;
 }
@@ -84,6 +84,7 @@ async function issuer(o: CertifyCliOptions): Promise<TestIssuer | undefined> {
     throw new UsageError('--issuer-key', `cannot read ${o.issuerKey} as a JWK (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`, 'pass a file holding an RSA private key as a JWK (kty RSA with d)');
   }
   try {
+    const { TestIssuer } = await import('../identity/test-issuer.ts');
     return await TestIssuer.fromPrivateJwk(jwk, o.issuer);
   } catch (err) {
     throw new UsageError('--issuer-key', (err as Error).message, 'pass an RSA private JWK');
@@ -92,32 +93,35 @@ async function issuer(o: CertifyCliOptions): Promise<TestIssuer | undefined> {
 
 export function registerCertify(program: Command): void {
   program.command('certify')
-    .description('check a kubelet credential provider exec plugin against the kubelet\'s protocol rules, per Kubernetes version, without a cluster')
+    .description('check a kubelet credential provider exec plugin as each Kubernetes version\'s kubelet judges it (its own code, and pullproof\'s rules to explain), without a cluster')
     .requiredOption('--plugin <path>', 'the plugin executable')
-    .option('--config <file>', 'CredentialProviderConfig (YAML/JSON) holding the provider (default: a non-service-account provider for --image)')
+    .option('--config <path>', 'CredentialProviderConfig (YAML or JSON; from 1.34 also a directory of them, as the kubelet reads it) holding the provider (default: a non-service-account provider for --image)')
     .option('--provider <name>', 'provider name in the config (default: the plugin\'s file name, as the kubelet requires)')
-    .addOption(new Option('--kubernetes <version...>', 'Kubernetes versions to judge as (v1.32 .. v1.36)').default(['v1.35']))
+    .addOption(new Option('--kubernetes <version...>', `Kubernetes versions to judge as (${KUBERNETES_VERSIONS.map((v) => `v${v}`).join(', ')})`).default(['v1.35']))
     .option('--feature-gates <gates>', `${SA_TOKEN_GATE}=true|false (default: the version's default; off in 1.33)`)
     .option('--timeout <duration>', 'time limit per call (the kubelet\'s is 1m)', '1m')
     .option('--max-call <duration>', 'slowest acceptable valid call', '10s')
     .option('--env <KEY=VALUE>', 'extra environment for the plugin (repeatable; values are redacted in reports)', collect, [])
     .option('--arg <value>', 'extra argument for the plugin (repeatable; write --arg=--flag=value for flags)', collect, [])
-    .option('--image <repository>', 'image repository to request (default: derived from the first matchImages entry)')
+    .option('--image <repository>', 'image repository to request (default: derived from matchImages, e.g. *.dkr.ecr.*.amazonaws.com gives 123456789012.dkr.ecr.us-east-1.amazonaws.com/pullproof-certify/app)')
     .option('--issuer-key <file>', 'RSA private JWK that signs the service account tokens (default: a fresh key; give your STS its public half)')
-    .option('--issuer <url>', 'iss of the service account tokens', KIND_ISSUER)
+    .option('--issuer <url>', 'iss of the service account tokens', 'https://kubernetes.default.svc.cluster.local')
     .option('--service-account <ns/name[/uid]>', 'service account the tokens are for (default pullproof-certify/certify)')
     .option('--sa-annotation <KEY=VALUE>', 'an annotation of that service account (repeatable)', collect, [])
     .option('--plugin-version <text>', 'the plugin version for the report (default: the first line of "<plugin> --version", if it answers)')
+    .option('--no-kubelet-judge', 'do not judge with each version\'s own kubelet code (which is built from the Go module proxy on first use, a few minutes per version); the verdict then rests on pullproof\'s rules')
     .option('--json', 'print the report as JSON')
     .option('--report <file>', 'also write the JSON report to this file')
     .action(async (o: CertifyCliOptions) => {
       const versions: KubernetesVersion[] = [...new Set(o.kubernetes.map((v) => parseKubernetesVersion(v)))];
+      const { certify } = await import('../certify/certify.ts');
+      const { formatReport } = await import('../certify/report.ts');
       const report = await certify({
         plugin: o.plugin, configPath: o.config, provider: o.provider, versions, saTokenGate: gate(o.featureGates),
-        timeoutMs: o.timeout ? duration('--timeout', o.timeout) : DEFAULT_TIMEOUT_MS, maxCallMs: duration('--max-call', o.maxCall),
+        timeoutMs: duration('--timeout', o.timeout), maxCallMs: duration('--max-call', o.maxCall),
         env: keyValues('--env', o.env), args: o.arg, image: o.image, issuer: await issuer(o), issuerUrl: o.issuer,
         serviceAccount: serviceAccount(o.serviceAccount), annotations: keyValues('--sa-annotation', o.saAnnotation),
-        pluginVersion: o.pluginVersion, progress: (line) => log(`certify ${line}`),
+        pluginVersion: o.pluginVersion, kubeletJudge: o.kubeletJudge, progress: (line) => log(`certify ${line}`),
       });
       const json = JSON.stringify(report, null, 2) + '\n';
       if (o.report) writeFileSync(o.report, redact(json));

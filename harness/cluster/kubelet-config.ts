@@ -77,6 +77,16 @@ export function applyKubeletSettings(configYaml: string, s: KubeletSettings, tar
     }
     s.preloadedImagesVerificationAllowlist.forEach((e, i) => validateAllowlistEntry(e, `${field}.preloadedImagesVerificationAllowlist[${i}]`));
   }
+  // The kubelet's ValidateKubeletConfiguration (found by the differential test against its code).
+  if (s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls < 1) {
+    throw new UsageError(`${field}.maxParallelImagePulls`, `${s.maxParallelImagePulls} must be a positive number (the kubelet refuses to start)`, 'use 1 or more, or leave it unset');
+  }
+  if (s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls > 1 && s.serializeImagePulls === true) {
+    throw new UsageError(`${field}.maxParallelImagePulls`, `${s.maxParallelImagePulls} cannot be larger than 1 while serializeImagePulls is true (the kubelet refuses to start)`, 'set serializeImagePulls: false, or maxParallelImagePulls: 1');
+  }
+  if (s.failCgroupV1 === true && target.cgroupV1 && minor(target.version) >= 31) {
+    throw new UsageError(`${field}.failCgroupV1`, 'is true on a cgroup v1 host: the kubelet refuses to run ("kubelet is configured to not run on a host using cgroup v1")', 'set failCgroupV1: false on this host, or use a cgroup v2 host');
+  }
   if (s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls > MAX_PARALLEL_IMAGE_PULLS && ensureOn) {
     throw new UsageError(`${field}.maxParallelImagePulls`, `${s.maxParallelImagePulls} crashes kubelets with ${ENSURE_SECRET_PULLED_IMAGES} on (kubernetes#138935: index out of range in StripedLockSet)`,
       `use at most ${MAX_PARALLEL_IMAGE_PULLS}`);

@@ -3,7 +3,8 @@
 // per node, never cluster-wide (kind's cluster-level gates reach every kubelet through the
 // kubelet-config ConfigMap, and an older kubelet rejects newer gate names); each is validated against
 // that node's own kubelet before anything is applied, then confirmed through /configz.
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { buildKubelet } from '../build/kubernetes.ts';
 import { cgroupVersion } from '../host/facts.ts';
@@ -14,6 +15,7 @@ import type { RegistryStack } from '../registry/stack.ts';
 import type { RunContext } from '../run/context.ts';
 import { output, run } from '../util/exec.ts';
 import { phase } from '../util/log.ts';
+import { copyRedacted } from '../util/redact-files.ts';
 import { kubeletGates, parseKubeletGates, resolveGates, type GateInfo } from './gates.ts';
 import { Kube } from './kube.ts';
 import { applyKubeletSettings, type KubeletSettings, type KubeletTarget } from './kubelet-config.ts';
@@ -149,7 +151,17 @@ export async function createClusterFromPlan(ctx: RunContext, stack: RegistryStac
     },
     async exportLogs(dir) {
       for (const n of [controlPlane, ...workers]) await n.exportLogs(dir);
-      await run([image.kindBinary, 'export', 'logs', `${dir}/kind`, '--name', name], { allowFailure: true, timeoutMs: 180_000 });
+      // kind writes raw journals, pod logs and inspect.json: into a private folder first (inside the
+      // run's work folder, so cleanup and "pullproof cleanup" remove it even after a kill), then every
+      // file through redaction into the report (binary files only listed), then the raw copy goes.
+      const raw = mkdtempSync(join(ctx.workDir, 'kind-logs-'));
+      chmodSync(raw, 0o700);
+      try {
+        await run([image.kindBinary, 'export', 'logs', raw, '--name', name], { allowFailure: true, timeoutMs: 180_000 });
+        copyRedacted(raw, join(dir, 'kind'));
+      } finally {
+        rmSync(raw, { recursive: true, force: true });
+      }
     },
   };
   for (const [i, w] of plan.workers.entries()) {

@@ -1,11 +1,12 @@
 // CredentialProviderConfig: strict decoding and the kubelet's validation rules
 // (pkg/credentialprovider/plugin/config.go, v1.35.4) for a target Kubernetes version. Every problem
 // names the field and the fix; the rule id ties it to the golden table in the tests.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { parseGoDuration } from './duration.ts';
+import { duplicateKeys, looksLikeJson, parseStrictJson } from './json.ts';
 import { parseSchemelessUrl } from './match.ts';
 import { arr, checkShape, obj, type Shape } from './strict.ts';
 import {
@@ -35,6 +36,7 @@ export const RULES: Record<string, string> = {
   'decode.type': 'strict decoding: every value has its field\'s type',
   'decode.duration': 'defaultCacheDuration must parse as a Go duration',
   'providers.required': 'at least 1 provider',
+  'name.required': 'provider name must not be empty (the kubelet looks for <bin-dir>/ itself and refuses to start)',
   'name.slash': 'provider name cannot contain \'/\'',
   'name.space': 'provider name cannot contain spaces',
   'name.dot': 'provider name cannot be \'.\'',
@@ -115,6 +117,7 @@ function providerIssues(p: CredentialProvider, i: number, seen: Set<string>, o: 
   const f = (name: string): string => `providers[${i}].${name}`;
   const out: ConfigIssue[] = [];
   const name = p.name ?? '';
+  if (name === '') out.push({ rule: 'name.required', field: f('name'), problem: 'the name is empty: the kubelet looks for the plugin at <bin-dir>/ (the directory itself) and refuses to start ("error inspecting binary executable")', fix: 'set name to the file name of the plugin in --image-credential-provider-bin-dir' });
   if (name.includes('/')) out.push({ rule: 'name.slash', field: f('name'), problem: `provider name cannot contain '/' (${JSON.stringify(name)})`, fix: 'use the bare file name of the plugin in --image-credential-provider-bin-dir' });
   if (name.includes(' ')) out.push({ rule: 'name.space', field: f('name'), problem: `provider name cannot contain spaces (${JSON.stringify(name)})`, fix: 'rename the plugin file (or a symlink to it) to a name without spaces' });
   if (name === '.') out.push({ rule: 'name.dot', field: f('name'), problem: "provider name cannot be '.'", fix: 'use the file name of the plugin' });
@@ -204,13 +207,34 @@ export function validateConfig(cfg: CredentialProviderConfig, o: ValidateOptions
   return providers.flatMap((p, i) => providerIssues(p, i, seen, o));
 }
 
-/** Parses YAML or JSON text (duplicate keys are an error, as in the kubelet's strict decoding). */
+/**
+ * Parses a config file's text as the kubelet's decoder does: text starting with "{" is JSON and only
+ * JSON (no trailing commas: the kubelet's JSON serializer claims it); anything else is YAML as
+ * sigs.k8s.io/yaml reads it, which is YAML 1.1 (`yes`/`no`/`on`/`off` are booleans). A key twice in
+ * one mapping is an error either way (strict decoding).
+ */
 export function parseConfigText(text: string, source: string): unknown {
-  try {
-    return parseYaml(text, { uniqueKeys: true, strict: true });
-  } catch (err) {
-    throw new UsageError(source, `is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax (a CredentialProviderConfig in YAML or JSON)');
+  const bad = (what: string, message: string): UsageError =>
+    new UsageError(source, `is not valid ${what}: ${message.split('\n')[0] ?? ''}`, looksLikeJson(text)
+      ? 'fix the JSON syntax (the kubelet reads a file starting with "{" as strict JSON: no trailing commas, no comments, each key once)'
+      : 'fix the YAML (each key once per mapping), or write the CredentialProviderConfig as JSON');
+  if (looksLikeJson(text)) {
+    let doc: unknown;
+    try {
+      doc = parseStrictJson(text);
+    } catch (err) {
+      throw bad('JSON', (err as Error).message);
+    }
+    const dup = duplicateKeys(text)[0];
+    if (dup) throw bad('JSON', `duplicate key ${JSON.stringify(dup.key)}${dup.path ? ` in ${dup.path}` : ''}`);
+    return doc;
   }
+  // sigs.k8s.io/yaml decodes the first document of a stream and ignores the rest.
+  const first = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, strict: true });
+  const doc = Array.isArray(first) ? first[0] : undefined;
+  if (!doc) return null;
+  if (doc.errors.length > 0) throw bad('YAML', doc.errors[0]?.message ?? 'syntax error');
+  return doc.toJS() as unknown;
 }
 
 export function issuesToUsageError(source: string, issues: ConfigIssue[], version: KubernetesVersion): UsageError {
@@ -228,14 +252,20 @@ export function checkConfig(doc: unknown, o: ValidateOptions): ConfigIssue[] {
 
 /**
  * Loads --image-credential-provider-config as the kubelet of `version` would: a file, or (1.34+) a
- * directory of *.json/*.yaml/*.yml merged in lexicographic order. Throws UsageError on any problem.
+ * directory of *.json/*.yaml/*.yml files (not folders) in lexicographic order, each decoded strictly,
+ * merged (a provider name twice is an error), then the merged config validated. Throws UsageError
+ * naming `field` (the option that gave the path) on any problem.
  */
-export function loadConfig(path: string, o: ValidateOptions): CredentialProviderConfig {
+export function loadConfig(path: string, o: ValidateOptions, field = '--config'): { config: CredentialProviderConfig; files: string[] } {
   let files: string[];
+  if (!existsSync(path)) throw new UsageError(field, `${path} does not exist`, 'pass a CredentialProviderConfig file (YAML or JSON), or from Kubernetes 1.34 a directory of them');
   if (statSync(path).isDirectory()) {
-    if (!traitsOf(o.version).configDirectory) throw new UsageError(path, `is a directory; the Kubernetes ${o.version} kubelet reads one file`, 'point to a single config file (directories work from 1.34)');
-    files = readdirSync(path).filter((n) => ['.json', '.yaml', '.yml'].includes(extname(n))).sort().map((n) => join(path, n));
-    if (files.length === 0) throw new UsageError(path, `no configuration files found in directory (rule directory.empty)`, 'add a .yaml, .yml or .json CredentialProviderConfig');
+    if (!traitsOf(o.version).configDirectory) {
+      throw new UsageError(field, `${path} is a directory; the Kubernetes ${o.version} kubelet reads one file as --image-credential-provider-config`, 'point to a single config file (directories work from 1.34)');
+    }
+    files = readdirSync(path, { withFileTypes: true }).filter((e) => !e.isDirectory() && ['.json', '.yaml', '.yml'].includes(extname(e.name)))
+      .map((e) => join(path, e.name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (files.length === 0) throw new UsageError(field, `no configuration files found in directory ${path} (rule directory.empty)`, 'add a .yaml, .yml or .json CredentialProviderConfig to it');
   } else {
     files = [path];
   }
@@ -243,13 +273,15 @@ export function loadConfig(path: string, o: ValidateOptions): CredentialProvider
   const names = new Set<string>();
   for (const file of files) {
     const doc = parseConfigText(readFileSync(file, 'utf8'), file);
-    const issues = checkConfig(doc, o);
+    const issues = decodeIssues(doc, o.version);
     if (issues.length > 0) throw issuesToUsageError(file, issues, o.version);
-    for (const p of (doc as CredentialProviderConfig).providers) {
+    for (const p of (doc as CredentialProviderConfig).providers ?? []) {
       if (names.has(p.name)) throw new UsageError(`${file}: providers.name`, `duplicate provider name ${JSON.stringify(p.name)} found in configuration file(s) (rule directory.duplicate)`, 'give each provider a unique name across all files');
       names.add(p.name);
       merged.providers.push(p);
     }
   }
-  return merged;
+  const issues = validateConfig(merged, o);
+  if (issues.length > 0) throw issuesToUsageError(path, issues, o.version);
+  return { config: merged, files };
 }

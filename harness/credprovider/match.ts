@@ -35,7 +35,14 @@ export function parseSchemelessUrl(text: string): SchemelessUrl {
   const at = authority.lastIndexOf('@');
   if (at >= 0) authority = authority.slice(at + 1);
   const host = authority;
-  if (!host.startsWith('[')) {
+  // Go's parseHost: "[" only opens an IP literal at the very start (go1.24.8 / go1.25.2 and later).
+  if (host.lastIndexOf('[') > 0) throw goParseError(text, 'invalid IP-literal');
+  if (host.startsWith('[')) {
+    const close = host.lastIndexOf(']');
+    if (close < 0) throw goParseError(text, "missing ']' in host");
+    const port = host.slice(close + 1);
+    if (port !== '' && !/^:\d*$/.test(port)) throw goParseError(text, `invalid port ${JSON.stringify(port)} after host`);
+  } else {
     const colon = host.lastIndexOf(':');
     if (colon >= 0) {
       const port = host.slice(colon);
@@ -85,8 +92,9 @@ export class BadPatternError extends Error {
   }
 }
 
-function escapeRegExp(ch: string): string {
-  return ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+/** Escapes a character for a regular expression in unicode mode ("\\-" is valid only inside a class). */
+function escapeRegExp(ch: string, inClass = false): string {
+  return ch.replace(inClass ? /[\\^$.*+?()[\]{}|/-]/g : /[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /** A literal character outside a class: `\-` is a syntax error there under the `u` flag (any host with a hyphen). */
@@ -148,7 +156,7 @@ export function goGlobToRegExp(pattern: string): RegExp {
           hi = escaped();
           if ((hi.codePointAt(0) ?? 0) < (lo.codePointAt(0) ?? 0)) bad();
         }
-        cls += hi === lo ? escapeRegExp(lo) : `${escapeRegExp(lo)}-${escapeRegExp(hi)}`;
+        cls += hi === lo ? escapeRegExp(lo, true) : `${escapeRegExp(lo, true)}-${escapeRegExp(hi, true)}`;
         ranges++;
       }
       re += `[${cls}]`;
@@ -185,16 +193,34 @@ export function normalizeAuthKey(loc: string): string {
   return path.length > 0 && path !== '/' ? u.host + path : u.host;
 }
 
-/** Which auth keys of a response the kubelet would use for this image (bad keys are ignored, as the kubelet does). */
+/** keyring.isDefaultRegistryMatch: would Docker resolve this image to Docker Hub? */
+export function isDefaultRegistryMatch(image: string): boolean {
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? image : image.slice(0, slash);
+  if (first === '') return false;
+  if (slash < 0) return true;
+  if (first === 'docker.io' || first === 'index.docker.io') return true;
+  return !/[.:]/.test(first);
+}
+
+/**
+ * Which auth keys of a response the kubelet would use for this image (BasicDockerKeyring.Add then
+ * Lookup): keys that do not parse are skipped (the kubelet logs and ignores them); every key that
+ * matches contributes; with none, a Docker Hub image falls back to a key filed as index.docker.io.
+ */
 export function authKeysFor(auth: Record<string, unknown>, image: string): string[] {
   const out: string[] = [];
+  const dockerHub: string[] = [];
   for (const key of Object.keys(auth)) {
     try {
-      if (urlsMatch(normalizeAuthKey(key), image)) out.push(key);
+      const normalized = normalizeAuthKey(key);
+      if (urlsMatch(normalized, image)) out.push(key);
+      if (normalized === 'index.docker.io') dockerHub.push(key);
     } catch {
       // the kubelet logs and skips an unparseable key
     }
   }
+  if (out.length === 0 && isDefaultRegistryMatch(image)) return dockerHub;
   return out;
 }
 

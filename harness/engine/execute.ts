@@ -77,10 +77,36 @@ export class ScenarioRun {
   private podSeq = 0;
   private readonly faulted = new Set<FaultProxy>();
   /** The image manager's must-pull results the oracle predicts for this scenario's pod starts (1.35+). */
+  /** The must-pull counter results the setup pods are predicted to increment. */
   readonly predictedChecks: string[] = [];
+  /** The act's predicted must-pull counter result: as specified, and as a known bug would count it. */
+  private actChecks: { specified?: string; bug?: string } = {};
+
+  /** Every must-pull counter result this scenario's pod starts increment, given how it was judged. */
+  checksCounted(status: ScenarioResult['status']): string[] {
+    const act = status === 'known-bug' && this.actChecks.bug ? this.actChecks.bug : this.actChecks.specified;
+    return [...this.predictedChecks, ...(act ? [act] : [])];
+  }
   /** Pod starts that reached the kubelet's image manager (each increments ensure_image_requests_total). */
   podStarts = 0;
-  readonly startedAt = new Date();
+  /** When the scenario's own work began (its world being created), and the time it was busy. */
+  startedAt = new Date();
+  private started = false;
+  activeMs = 0;
+
+  /** Times one stretch of the scenario's own work (windows interleave scenarios). */
+  async busy<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.started) {
+      this.started = true;
+      this.startedAt = new Date();
+    }
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.activeMs += performance.now() - t0;
+    }
+  }
   private phaseIndex = 0;
   private readonly phases: Step[][];
   private readonly barriers: Step[];
@@ -374,7 +400,7 @@ export class ScenarioRun {
     }
     const before = this.entryBefore(spec.act.image);
     this.podStarts++;
-    if (prediction.mustPullCheck) this.predictedChecks.push(prediction.mustPullCheck);
+    this.actChecks = { specified: prediction.mustPullCheck, bug: prediction.knownBug?.mustPullCheck };
     const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover);
     this.finish(prediction, observation, before);
   }
@@ -403,7 +429,8 @@ export class ScenarioRun {
 
   private resultWith(status: ScenarioResult['status'], message: string | undefined, p: Prediction, observation: Observation | undefined): ScenarioResult {
     const finishedAt = new Date();
-    const seconds = (finishedAt.getTime() - this.startedAt.getTime()) / 1000;
+    // The scenario's own busy time (a window interleaves its scenarios; waits for others do not count).
+    const seconds = this.activeMs / 1000;
     const attempt: Attempt = { attempt: this.attempt, status, startedAt: this.startedAt.toISOString(), seconds, message };
     return {
       kind: 'oracle', id: this.planned.id, key: `${this.planned.id}@${this.planned.kubelet}`, suite: this.planned.suite, name: this.planned.name, kubelet: this.planned.kubelet,

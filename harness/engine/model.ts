@@ -74,11 +74,14 @@ export function kubeletModel(version: string, s: KubeletSettingsSpec, registryHo
 
 interface SecretState { generation: number; variant: string; exists: boolean }
 interface UserState { variant: number }
-interface ContentState { record: OracleInput['node']['record']; loadedOutsideKubelet: boolean }
+/** A record file as it is on disk: what it holds and which kubelet API version wrote it. */
+type StoredRecord = { kind: 'none' } | { kind: 'unreadable' } | { kind: 'present'; credentialMapping: Record<string, CredentialEntry>; apiVersion: string };
+interface ContentState { stored: StoredRecord; loadedOutsideKubelet: boolean }
 
 export class ScenarioModel {
   readonly spec: ScenarioSpec;
-  readonly version: string;
+  /** The kubelet version now (changes with swapKubelet steps). */
+  version: string;
   private readonly r: Resolver;
   private readonly limits?: KubeletModel['limits'];
   settings: KubeletSettingsSpec;
@@ -124,10 +127,24 @@ export class ScenarioModel {
     const c = this.content(sym);
     let s = this.contents.get(c);
     if (!s) {
-      s = { record: { kind: 'none' }, loadedOutsideKubelet: false };
+      s = { stored: { kind: 'none' }, loadedOutsideKubelet: false };
       this.contents.set(c, s);
     }
     return s;
+  }
+
+  /** The record as the current kubelet reads it: a file of an API version it cannot decode is unreadable. */
+  private recordView(cs: ContentState): OracleInput['node']['record'] {
+    const st = cs.stored;
+    if (st.kind !== 'present') return st;
+    const reads = factsOf(this.version)?.recordApiVersionsRead ?? [];
+    if (!(reads as string[]).includes(st.apiVersion)) return { kind: 'unreadable' };
+    return { kind: 'present', credentialMapping: st.credentialMapping };
+  }
+
+  /** The API version the current kubelet writes records in. */
+  private writesVersion(): string {
+    return factsOf(this.version)?.recordApiVersion ?? 'v1beta1';
   }
 
   reference(sym: string): string {
@@ -216,7 +233,7 @@ export class ScenarioModel {
     }
     return {
       kubelet: this.kubelet(),
-      node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, kubeletPulledName: this.kubeletPulled.has(pod.image), record: cs.record, intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
+      node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, kubeletPulledName: this.kubeletPulled.has(pod.image), record: this.recordView(cs), intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
       pod: { namespace: this.r.namespace(pod.namespace), image: ref, pullPolicy: pod.pullPolicy, secrets, missingSecrets: missing.length ? missing : undefined, serviceAccount },
       provider: this.providerFor(pod, pod.image),
       nodeCredentials: this.settings.nodeWideCredentials && img.repository === 'nodewide' && !img.reference ? { matchesImage: true, accepted: true } : undefined,
@@ -236,11 +253,12 @@ export class ScenarioModel {
     if (runs && p.registryContact) this.kubeletPulled.add(pod.image);
     const cs = this.contentState(pod.image);
     if (p.record.kind === 'entry') {
-      const mapping: Record<string, CredentialEntry> = cs.record.kind === 'present' ? { ...cs.record.credentialMapping } : {};
+      const view = this.recordView(cs);
+      const mapping: Record<string, CredentialEntry> = view.kind === 'present' ? { ...view.credentialMapping } : {};
       mapping[p.record.name] = p.record.entry;
-      cs.record = { kind: 'present', credentialMapping: mapping };
+      cs.stored = { kind: 'present', credentialMapping: mapping, apiVersion: this.writesVersion() };
     } else if (p.record.kind === 'none') {
-      cs.record = { kind: 'none' };
+      cs.stored = { kind: 'none' };
     }
     if (pod.serviceAccount && (p.stsExchanges ?? 0) > 0 && this.settings.provider?.serviceAccount?.cacheType === 'ServiceAccount' && p.pulledWith?.kind === 'provider-service-account') {
       this.providerAnswers.set(this.providerKey(pod.serviceAccount), this.clock);
@@ -248,16 +266,27 @@ export class ScenarioModel {
   }
 
   private restart(): void {
-    // PullManager.initialize (A7): an intent whose image is present becomes a credential-less record.
-    for (const sym of this.intents) {
-      if (!this.present.has(sym)) continue;
-      // RecordImagePulled(image, imageRef, nil): a record with no credentials (observed on v1.35.4: the
-      // file has no credentialMapping at all).
-      const cs = this.contentState(sym);
-      if (cs.record.kind !== 'present') cs.record = { kind: 'present', credentialMapping: {} };
-      this.kubeletPulled.add(sym);
+    // A kubelet with the gate on that migrates (1.35+) rewrites every record it can read in its own
+    // version when it starts (PR #132579); a gate-off kubelet does not touch them (NoopImagePullManager).
+    const f = factsOf(this.version);
+    const espOn = !!f?.ensureSecretPulledImages && (kubeletModel(this.version, this.settings, this.r.registryHost()).gates[ENSURE_SECRET_PULLED_IMAGES] ?? f.ensureSecretPulledImages.defaultOn);
+    if (espOn && f?.migratesRecords && f.recordApiVersion) {
+      for (const cs of this.contents.values()) {
+        if (cs.stored.kind === 'present' && (f.recordApiVersionsRead as string[]).includes(cs.stored.apiVersion)) cs.stored = { ...cs.stored, apiVersion: f.recordApiVersion };
+      }
     }
-    for (const sym of [...this.intents]) if (this.present.has(sym)) this.intents.delete(sym);
+    // PullManager.initialize (A7): an intent whose image is present becomes a credential-less record.
+    if (espOn) {
+      for (const sym of this.intents) {
+        if (!this.present.has(sym)) continue;
+        // RecordImagePulled(image, imageRef, nil): a record with no credentials (observed on v1.35.4: the
+        // file has no credentialMapping at all).
+        const cs = this.contentState(sym);
+        if (cs.stored.kind !== 'present') cs.stored = { kind: 'present', credentialMapping: {}, apiVersion: this.writesVersion() };
+        this.kubeletPulled.add(sym);
+      }
+      for (const sym of [...this.intents]) if (this.present.has(sym)) this.intents.delete(sym);
+    }
     this.edited = false;
     // The provider's credential cache lives in memory only (B4).
     this.providerAnswers.clear();
@@ -269,8 +298,12 @@ export class ScenarioModel {
     if ('preload' in step) {
       this.present.add(step.preload);
       const cs = this.contentState(step.preload);
-      if (cs.record.kind === 'none') cs.loadedOutsideKubelet = true;
+      if (cs.stored.kind === 'none') cs.loadedOutsideKubelet = true;
     } else if ('restartKubelet' in step) {
+      this.restart();
+    } else if ('swapKubelet' in step) {
+      this.version = step.swapKubelet;
+      this.settings = step.kubelet;
       this.restart();
     } else if ('kubelet' in step) {
       this.settings = step.kubelet;
@@ -278,12 +311,12 @@ export class ScenarioModel {
     } else if ('records' in step) {
       const e = step.records;
       if ('wipe' in e) {
-        for (const cs of this.contents.values()) cs.record = { kind: 'none' };
+        for (const cs of this.contents.values()) cs.stored = { kind: 'none' };
         this.intents.clear();
       } else if ('delete' in e) {
-        this.contentState(e.delete).record = { kind: 'none' };
+        this.contentState(e.delete).stored = { kind: 'none' };
       } else if ('corrupt' in e) {
-        this.contentState(e.corrupt).record = { kind: 'unreadable' };
+        this.contentState(e.corrupt).stored = { kind: 'unreadable' };
       } else {
         this.intents.add(e.intent);
       }
@@ -320,6 +353,16 @@ export class ScenarioModel {
     }
   }
 
+  /** API versions of the records on disk, per image symbol (for evidence around kubelet swaps). */
+  storedVersions(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const sym of Object.keys(this.spec.world.images)) {
+      const st = this.contentState(sym).stored;
+      out[sym] = st.kind === 'present' ? st.apiVersion : st.kind;
+    }
+    return out;
+  }
+
   /** The normalised name the record keys this image under. */
   recordName(sym: string): string {
     return imageNameOf(this.reference(sym));
@@ -328,5 +371,5 @@ export class ScenarioModel {
 
 /** Steps after which the scenarios of a window synchronise: a kubelet restart or settings change. */
 export function isBarrier(step: Step): boolean {
-  return 'restartKubelet' in step || 'kubelet' in step;
+  return 'restartKubelet' in step || 'kubelet' in step || 'swapKubelet' in step;
 }

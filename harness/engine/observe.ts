@@ -92,7 +92,7 @@ export function attributedRequests(log: RequestLog, a: Attribution, since: numbe
     (r.target === 'registry' && r.repository !== undefined && a.repositories.has(r.repository))
     || (r.target === 'token' && (a.users.has(r.identity) || (r.repository !== undefined && a.repositories.has(r.repository))))
     || (r.target === 'sts' && a.serviceAccounts.has(r.identity));
-  return log.query({ since }).filter(mine).map((r) => ({ target: r.target, kind: r.kind, method: r.method, status: r.status, identity: r.identity, ...(r.auth ? { auth: r.auth } : {}), at: r.at, ...(r.fault ? { fault: r.fault } : {}) }));
+  return log.query({ since }).filter(mine).map((r) => ({ target: r.target, kind: r.kind, method: r.method, status: r.status, identity: r.identity, ...(r.auth ? { authScheme: r.auth } : {}), at: r.at, ...(r.fault ? { fault: r.fault } : {}) }));
 }
 
 /** Reads the outcome off a decided pod and its requests, blind to the expectation. */
@@ -115,7 +115,7 @@ export function classify(d: PodDecision, requests: ObservedRequest[], events: Ob
     // A 401 to a request without credentials is the registry's challenge (the token dance), not a refusal
     // of anyone; a refusal is a 401/403 to a request that carried credentials or a token, or the token
     // service refusing credentials.
-    const refused = requests.filter((r) => (r.status === 401 || r.status === 403) && (r.target === 'token' || (r.target === 'registry' && r.auth !== 'none')));
+    const refused = requests.filter((r) => (r.status === 401 || r.status === 403) && (r.target === 'token' || (r.target === 'registry' && r.authScheme !== 'none')));
     const notFound = manifests.filter((r) => r.status === 404);
     const failedEvent = events.find((e) => e.reason === 'Failed' && /Failed to pull/.test(e.message))?.message ?? d.container.message ?? '';
     if (/connection refused|dial tcp|no route to host|i\/o timeout|connection reset|no such host|\b50[234]\b|Service Unavailable/i.test(failedEvent)) {

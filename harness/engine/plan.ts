@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Prediction } from '../oracle/types.ts';
 import { UsageError } from '../errors.ts';
+import { DEFAULT_CONTROL_PLANE, newest } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
 import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
 
@@ -30,6 +31,8 @@ export interface PlannedScenario {
   /** Scenarios with the same window share a kubelet configuration and its barriers, and run together. */
   window: string;
   exclusive: boolean;
+  /** The oldest control plane the scenario can run under: the newest kubelet it swaps to (never newer than the API server). */
+  controlPlane?: string;
 }
 
 export interface Shard {
@@ -71,7 +74,9 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
   const own = settingsPerScenario(spec.kubelet) || barriers.some((b) => 'kubelet' in b && settingsPerScenario(b.kubelet));
   // An exclusive scenario owns its window: its faults must not meet another scenario's steps.
   const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own || exclusive ? { scenario: id } : {}) });
-  const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive };
+  const swaps = (spec.setup ?? []).flatMap((st) => ('swapKubelet' in st ? [st.swapKubelet] : []));
+  const controlPlane = swaps.length ? newest([kubelet, ...swaps]) : undefined;
+  const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive, ...(controlPlane ? { controlPlane } : {}) };
   const setup: SetupPrediction[] = [];
   const refusal = model.configuration();
   if (refusal) {
@@ -89,7 +94,7 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
       continue;
     }
     model.applyStep(step);
-    if ('kubelet' in step) {
+    if ('kubelet' in step || 'swapKubelet' in step) {
       const r = model.configuration();
       if (r) return { ...base, status: r.outcome === 'not-applicable' ? 'not-applicable' : 'planned', reason: r.reason, prediction: r, setup };
     }
@@ -113,13 +118,15 @@ export function parseShard(text: string): Shard {
 
 export function plan(o: PlanOptions): Plan {
   const all: PlannedScenario[] = [];
-  for (const kubelet of o.kubelets) {
-    for (const suite of o.suites) {
+  for (const suite of o.suites) {
+    // A suite that names its own kubelets (upgrade chains) is planned once, whatever --kubelet says.
+    const kubelets = suite.ownKubelets ? [o.kubelets[0] ?? DEFAULT_CONTROL_PLANE] : o.kubelets;
+    for (const kubelet of kubelets) {
       const seen = new Set<string>();
       for (const spec of suite.scenarios({ kubelet })) {
         if (seen.has(spec.id)) throw new Error(`suite ${suite.name} has two scenarios with id ${spec.id}`);
         seen.add(spec.id);
-        all.push(planScenario(suite, spec, kubelet));
+        all.push(planScenario(suite, spec, spec.startKubelet ?? kubelet));
       }
     }
   }

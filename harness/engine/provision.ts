@@ -20,19 +20,34 @@ export interface ClusterLayout {
   kubelets: string[];
 }
 
-/** The clusters needed for a set of kubelet versions: as few as the skew policy allows. */
-export function clusterLayouts(kubelets: readonly string[]): ClusterLayout[] {
-  const sorted = [...new Set(kubelets)].sort(compareVersions).reverse();
+/** A worker the plan needs: a kubelet version, under a control plane at least this new (upgrade chains). */
+export interface WorkerNeed {
+  kubelet: string;
+  controlPlane?: string;
+}
+
+/** Whether a cluster with this control plane can host a worker need. */
+export function hosts(controlPlane: string, need: WorkerNeed): boolean {
+  return !skewProblem(need.kubelet, controlPlane) && (!need.controlPlane || compareVersions(controlPlane, need.controlPlane) >= 0);
+}
+
+/** The clusters needed for the plan's workers: as few as the skew policy allows. */
+export function clusterLayouts(needs: readonly (WorkerNeed | string)[]): ClusterLayout[] {
+  const list = needs.map((n) => (typeof n === 'string' ? { kubelet: n } : n));
+  // Strongest requirement first (the newest control plane asked for, then the newest kubelet).
+  const sorted = [...new Map(list.map((n) => [`${n.kubelet}@${n.controlPlane ?? ''}`, n])).values()]
+    .sort((a, b) => compareVersions(b.controlPlane ?? b.kubelet, a.controlPlane ?? a.kubelet) || compareVersions(b.kubelet, a.kubelet));
   const out: ClusterLayout[] = [];
-  for (const k of sorted) {
-    const fit = out.find((c) => !skewProblem(k, c.controlPlane));
+  for (const n of sorted) {
+    const fit = out.find((c) => hosts(c.controlPlane, n));
     if (fit) {
-      fit.kubelets.push(k);
+      if (!fit.kubelets.includes(n.kubelet)) fit.kubelets.push(n.kubelet);
       continue;
     }
     // A full node image exists from 1.35; older kubelets join a 1.35 control plane as kubelet-only builds.
-    const cp = minorOf(k) >= minorOf(DEFAULT_CONTROL_PLANE) ? k : DEFAULT_CONTROL_PLANE;
-    out.push({ controlPlane: cp, kubelets: [k] });
+    const want = n.controlPlane ?? n.kubelet;
+    const cp = minorOf(want) >= minorOf(DEFAULT_CONTROL_PLANE) ? want : DEFAULT_CONTROL_PLANE;
+    out.push({ controlPlane: cp, kubelets: [n.kubelet] });
   }
   return out.reverse();
 }
@@ -53,7 +68,8 @@ export interface Environment {
 }
 
 export interface ProvisionOptions {
-  kubelets: string[];
+  /** Kubelet versions (and control-plane minimums) the plan's windows need. */
+  kubelets: (string | WorkerNeed)[];
   workersPerKubelet: number;
   needsCluster: boolean;
   /** Start the STS and install the reference plugin (some window configures a credential provider). */

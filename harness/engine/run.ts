@@ -18,7 +18,7 @@ import { writeReport } from '../report/write.ts';
 import { runKey, type PlannedScenario, type Shard } from './plan.ts';
 import { isCheckSuite, planSuites, type AnySuite } from './suites.ts';
 import { RunProgress } from './progress.ts';
-import { clusterInfo, provision, type Environment } from './provision.ts';
+import { clusterInfo, hosts, provision, type Environment, type WorkerNeed } from './provision.ts';
 import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './schedule.ts';
 import type { Worker } from './worker.ts';
 import { needsProviders } from './providers.ts';
@@ -125,19 +125,27 @@ async function runCheck(suite: CheckSuite, s: CheckScenario, index: number, env:
   }
 }
 
-/** Runs the windows of one kubelet version over its workers (exclusive windows alone). */
-async function executeWindows(windows: Window[], workers: Worker[], env: Environment, o: EngineOptions, reportDir: string, progress: RunProgress, signal: AbortSignal, results: Map<string, ScenarioResult>, windowResults: WindowResult[]): Promise<void> {
-  const queue = [...windows];
+/**
+ * Runs every window on a free worker of its kubelet version, workers of different versions at the same
+ * time; an exclusive window (faults of the shared registry, token service or STS) waits until nothing
+ * else runs and runs alone.
+ */
+async function executeWindows(windows: Window[], env: Environment, o: EngineOptions, reportDir: string, progress: RunProgress, signal: AbortSignal, results: Map<string, ScenarioResult>, windowResults: WindowResult[]): Promise<void> {
+  interface Slot { worker: Worker; version: string; pc: Environment['clusters'][number]; busy: boolean }
+  const slots: Slot[] = env.clusters.flatMap((pc) => [...pc.workers.entries()].flatMap(([version, ws]) => ws.map((worker) => ({ worker, version, pc, busy: false }))));
+  // Exclusive windows last, so the others flow first.
+  const queue = [...windows].sort((a, b) => Number(a.exclusive) - Number(b.exclusive));
+  for (const w of queue) {
+    if (!slots.some((sl) => sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane }))) throw new HarnessError(`no worker runs kubelet ${w.kubelet}${w.controlPlane ? ` under a control plane of ${w.controlPlane} or newer` : ''} for window ${w.index}`);
+  }
   let exclusiveRunning = false;
   let running = 0;
   const registryHost = env.registry.host;
-  const pc = env.clusters.find((c) => [...c.workers.values()].flat().includes(workers[0] as Worker));
-  if (!pc) throw new HarnessError('no cluster for these workers');
-  const execEnv = { runId: '', registry: env.registry, kube: pc.cluster.kube, sts: pc.providers?.sts, controlPlane: pc.cluster.controlPlane };
-  const runOne = async (w: Window, worker: Worker): Promise<void> => {
+  const runOne = async (w: Window, slot: Slot): Promise<void> => {
+    const execEnv = { runId: '', registry: env.registry, kube: slot.pc.cluster.kube, sts: slot.pc.providers?.sts, controlPlane: slot.pc.cluster.controlPlane };
     let pending: readonly PlannedScenario[] = w.scenarios;
     for (let attempt = 1; attempt <= 1 + o.retries && pending.length && !signal.aborted; attempt++) {
-      const { results: rs, window } = await runWindow(w, execEnv, worker, { parallel: o.parallel, signal, progress, attempt, registryHost, reportDir }, pending);
+      const { results: rs, window } = await runWindow(w, execEnv, slot.worker, { parallel: o.parallel, signal, progress, attempt, registryHost, reportDir }, pending);
       windowResults.push(window);
       for (const r of rs) {
         const prev = results.get(r.key);
@@ -148,26 +156,24 @@ async function executeWindows(windows: Window[], workers: Worker[], env: Environ
     }
   };
   await new Promise<void>((resolve, reject) => {
-    const free = [...workers];
     const pump = (): void => {
-      if (signal.aborted && running === 0) { resolve(); return; }
-      if (queue.length === 0 && running === 0) { resolve(); return; }
-      while (free.length && queue.length && !signal.aborted) {
-        const next = queue[0] as Window;
-        if (exclusiveRunning) break;
-        if (next.exclusive && running > 0) break;
-        queue.shift();
-        const worker = free.shift() as Worker;
+      if ((signal.aborted || queue.length === 0) && running === 0) { resolve(); return; }
+      for (let i = 0; i < queue.length && !signal.aborted && !exclusiveRunning;) {
+        const w = queue[i] as Window;
+        if (w.exclusive && running > 0) break;
+        const slot = slots.find((sl) => !sl.busy && sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane }));
+        if (!slot) { i++; continue; }
+        queue.splice(i, 1);
+        slot.busy = true;
         running++;
-        if (next.exclusive) exclusiveRunning = true;
-        runOne(next, worker).then(() => {
+        if (w.exclusive) exclusiveRunning = true;
+        runOne(w, slot).then(() => {
           running--;
-          if (next.exclusive) exclusiveRunning = false;
-          free.push(worker);
+          slot.busy = false;
+          if (w.exclusive) exclusiveRunning = false;
           pump();
         }, reject);
       }
-      if (signal.aborted && running === 0) resolve();
     };
     pump();
   });
@@ -227,7 +233,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     dockerVersion = await dockerServerVersion().catch(() => undefined);
     if (controller.signal.aborted) throw new HarnessError(String(controller.signal.reason));
     env = await provision(ctx, {
-      kubelets: o.kubelets, workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
+      kubelets: workerNeeds(p.scenarios, o.kubelets), workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
       onRegistry: (r) => { partial.registry = r; }, onCluster: (c) => { partial.clusters.push(c); },
     });
     checks.push(...env.checks);
@@ -241,13 +247,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       results.set(r.key, r);
       progress.scenarioFinished(r);
     }
-    const windows = windowsOf(applicable);
-    for (const pc of env.clusters) {
-      for (const [version, workers] of pc.workers) {
-        const mine = windows.filter((w) => w.kubelet === version);
-        if (mine.length) await executeWindows(mine, workers, env, o, ctx.reportDir, progress, controller.signal, results, windowResults);
-      }
-    }
+    await executeWindows(windowsOf(applicable), env, o, ctx.reportDir, progress, controller.signal, results, windowResults);
   } catch (err) {
     if (!controller.signal.aborted) {
       const detail = (err as { detail?: string }).detail;
@@ -322,6 +322,13 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   writeReport(ctx.reportDir, report);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
+}
+
+/** The workers the plan needs: its applicable scenarios' kubelets and control-plane minimums (or --kubelet when none applies). */
+function workerNeeds(scenarios: readonly PlannedScenario[], kubelets: string[]): WorkerNeed[] {
+  const planned = scenarios.filter((s) => s.status === 'planned');
+  if (planned.length === 0) return kubelets.map((k) => ({ kubelet: k }));
+  return [...new Map(planned.map((s) => [`${s.kubelet}@${s.controlPlane ?? ''}`, { kubelet: s.kubelet, controlPlane: s.controlPlane }])).values()];
 }
 
 function median(xs: number[]): number {

@@ -8,7 +8,7 @@ import { HarnessError } from '../errors.ts';
 import type { ScenarioResult, WindowResult } from '../report/types.ts';
 import { log } from '../util/log.ts';
 import { registerSecret } from '../util/secrets.ts';
-import { kubeletModel } from './model.ts';
+import { isBarrier, kubeletModel } from './model.ts';
 import { ScenarioRun, SetupFailed, type ExecEnv } from './execute.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { KubeletSettingsSpec, Step } from './spec.ts';
@@ -22,6 +22,8 @@ export interface Window {
   index: number;
   key: string;
   kubelet: string;
+  /** The oldest control plane the window can run under (upgrade chains). */
+  controlPlane?: string;
   settings: KubeletSettingsSpec;
   barriers: Step[];
   exclusive: boolean;
@@ -46,7 +48,7 @@ export function windowsOf(scenarios: readonly PlannedScenario[]): Window[] {
   }
   const ws = [...byKey.entries()].map(([key, list]) => {
     const first = list[0] as PlannedScenario;
-    return { index: 0, key, kubelet: first.kubelet, settings: first.spec.kubelet, barriers: (first.spec.setup ?? []).filter((st) => 'restartKubelet' in st || 'kubelet' in st), exclusive: first.exclusive, scenarios: list };
+    return { index: 0, key, kubelet: first.kubelet, controlPlane: first.controlPlane, settings: first.spec.kubelet, barriers: (first.spec.setup ?? []).filter(isBarrier), exclusive: first.exclusive, scenarios: list };
   });
   ws.sort((a, b) => a.kubelet.localeCompare(b.kubelet) || Number(a.exclusive) - Number(b.exclusive) || a.key.localeCompare(b.key));
   ws.forEach((w, i) => { w.index = i + 1; });
@@ -153,40 +155,39 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     for (const r of runs) o.progress.scenarioStarted(r.planned, o.attempt);
     if (await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`)) {
       segmentStart = await scrape();
-      await pool(alive(), parallel, async (r) => {
+      const step = async (r: ScenarioRun, what: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+        if (r.result) return;
         try {
-          await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}" (setup)`, (signal) => r.prepare(signal));
+          await r.busy(() => withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"${what}`, fn));
         } catch (err) {
           fail(r, err);
         }
-      });
-      for (let phase = 0; phase <= w.barriers.length; phase++) {
+      };
+      if (w.barriers.length === 0) {
+        // No barrier: each scenario runs start to finish as soon as a slot is free (no waiting for others).
         await pool(alive(), parallel, async (r) => {
-          try {
-            await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"`, (signal) => r.runPhase(signal));
-          } catch (err) {
-            fail(r, err);
-          }
+          await step(r, ' (setup)', (signal) => r.prepare(signal));
+          await step(r, '', (signal) => r.runPhase(signal));
+          await step(r, '', (signal) => r.act(signal));
         });
-        const barrier = w.barriers[phase];
-        if (!barrier) break;
-        if (alive().length === 0) break;
-        await endSegment();
-        if ('restartKubelet' in barrier) {
-          await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
-        } else if ('kubelet' in barrier) {
-          if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
+      } else {
+        await pool(alive(), parallel, (r) => step(r, ' (setup)', (signal) => r.prepare(signal)));
+        for (let phase = 0; phase <= w.barriers.length; phase++) {
+          await pool(alive(), parallel, (r) => step(r, '', (signal) => r.runPhase(signal)));
+          const barrier = w.barriers[phase];
+          if (!barrier) break;
+          if (alive().length === 0) break;
+          await endSegment();
+          if ('restartKubelet' in barrier) {
+            await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
+          } else if ('kubelet' in barrier) {
+            if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
+          }
+          segmentStart = await scrape();
+          for (const r of alive()) r.passBarrier();
         }
-        segmentStart = await scrape();
-        for (const r of alive()) r.passBarrier();
+        await pool(alive(), parallel, (r) => step(r, '', (signal) => r.act(signal)));
       }
-      await pool(alive(), parallel, async (r) => {
-        try {
-          await withTimeout(timeoutOf(r), o.signal, `scenario "${r.name}"`, (signal) => r.act(signal));
-        } catch (err) {
-          fail(r, err);
-        }
-      });
       await endSegment();
     }
   } catch (err) {
@@ -216,7 +217,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   // The image manager's counters exist from 1.35; a window whose configuration was refused counted nothing.
   const counted = runs.filter((r) => r.result && r.result.status !== 'error' && r.result.status !== 'not-run' && r.result.observed?.outcome !== 'config-refused');
   if (window.metrics && factsOf(w.kubelet)?.imageManagerMetrics && counted.length === runs.length && !o.signal?.aborted) {
-    window.metricsCheck = checkWindowMetrics(counted.flatMap((r) => r.predictedChecks), counted.reduce((n, r) => n + r.podStarts, 0), window.metrics);
+    window.metricsCheck = checkWindowMetrics(counted.flatMap((r) => r.checksCounted((r.result as ScenarioResult).status)), counted.reduce((n, r) => n + r.podStarts, 0), window.metrics);
     if (!window.metricsCheck.ok) o.progress.note(`window ${w.index}: the image manager's counters disagree with the oracle: ${window.metricsCheck.problems.join('; ')}`);
   }
   return { results, window };

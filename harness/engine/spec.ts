@@ -131,7 +131,12 @@ export type Step =
   /** Wait, e.g. for a credential cache entry to expire. */
   | { waitSeconds: number }
   /** A fault at the registry, the token service or the STS (through their fault proxies); needs an exclusive scenario. */
-  | { fault: FaultSpec };
+  | { fault: FaultSpec }
+  /**
+   * Move the worker to another kubelet version in place (a barrier): drain, stop, swap the binary, write
+   * that version's configuration, start, uncordon. The node's disk (images, image_manager/) carries over.
+   */
+  | { swapKubelet: string; kubelet: KubeletSettingsSpec };
 
 export interface FaultSpec {
   target: 'registry' | 'token' | 'sts';
@@ -158,6 +163,14 @@ export interface ScenarioSpec {
   exclusive?: boolean;
   /** After the act, lift every fault and keep watching the pod until it runs (recovery within the image pull back-off). */
   recover?: { withinSeconds: number };
+  /** The kubelet version the scenario starts on, when the suite chooses it (upgrade chains); default: --kubelet. */
+  startKubelet?: string;
+  /**
+   * Report, do not judge: what the kubelet does is outside what the specification promises (a rollback
+   * below the version that wrote the records). The oracle's fail-safe reading is shown beside it, and a
+   * pod that runs where the oracle would refuse it is flagged as failing open.
+   */
+  observeOnly?: boolean;
   timeoutMs?: number;
 }
 
@@ -167,6 +180,8 @@ export interface PlanContext {
 }
 
 export interface SuiteDefinition {
+  /** The suite's scenarios name their own kubelet versions (startKubelet): planned once, not per --kubelet. */
+  ownKubelets?: boolean;
   name: string;
   title: string;
   description: string;

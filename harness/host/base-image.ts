@@ -1,9 +1,11 @@
 // A Debian bookworm base image made with debootstrap from Debian's mirror and `docker import`ed. The
 // rootfs tarball is cached too, so a wiped Docker store costs an import, not another debootstrap.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { publishFile, usableEntry } from '../util/cache-digest.ts';
+import { withSpaceCheck } from '../util/disk.ts';
 import { run } from '../util/exec.ts';
 import { cachePath } from '../util/paths.ts';
 import { HarnessError } from '../errors.ts';
@@ -37,15 +39,18 @@ export async function ensureBaseImage(spec: BaseImageSpec = {}): Promise<{ tag: 
     if (await imageExists(tag)) return { tag, cached: true, seconds: 0 };
     const t0 = performance.now();
     const tarball = cachePath('rootfs', `${tag.replace(/[/:]/g, '_')}.tar`);
-    if (!existsSync(tarball)) {
+    // The tarball's digest is checked before import: a damaged one is removed and made again.
+    if (!(await usableEntry(tarball))) {
       if (!isRoot()) throw new HarnessError('debootstrap needs root', 'run "sudo npx pullproof setup" or run pullproof as root');
       mkdirSync(cachePath('rootfs'), { recursive: true });
       const dir = mkdtempSync(join(tmpdir(), 'pullproof-rootfs-'));
       try {
         const include = spec.include?.length ? [`--include=${spec.include.join(',')}`] : [];
-        await run(['debootstrap', `--variant=${spec.variant ?? 'minbase'}`, ...include, BASE_SUITE, dir, debianMirror()], { timeoutMs: 20 * 60_000 });
-        await run(['tar', '-C', dir, '--numeric-owner', '-cf', `${tarball}.tmp`, '.'], { timeoutMs: 10 * 60_000 });
-        renameSync(`${tarball}.tmp`, tarball);
+        await withSpaceCheck(dir, () => run(['debootstrap', `--variant=${spec.variant ?? 'minbase'}`, ...include, BASE_SUITE, dir, debianMirror()], { timeoutMs: 20 * 60_000 }));
+        await withSpaceCheck(tarball, async () => {
+          await run(['tar', '-C', dir, '--numeric-owner', '-cf', `${tarball}.tmp`, '.'], { timeoutMs: 10 * 60_000 });
+          await publishFile(`${tarball}.tmp`, tarball);
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

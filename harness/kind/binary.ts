@@ -4,11 +4,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError, UsageError } from '../errors.ts';
-import { goEnv, goInstall } from '../build/go.ts';
+import { goEnv, goInstall, goProxy } from '../build/go.ts';
+import { DEFAULT_CONTROL_PLANE, factsOf } from '../oracle/versions.ts';
 import { run } from '../util/exec.ts';
 import { cachePath } from '../util/paths.ts';
 
-export const DEFAULT_KIND_VERSION = 'v0.31.0';
+/** The kind release of the default control plane's minor (the version table picks one per minor). */
+export const DEFAULT_KIND_VERSION = factsOf(DEFAULT_CONTROL_PLANE)?.kind ?? 'v0.31.0';
 
 export interface KindBinary {
   path: string;
@@ -24,7 +26,7 @@ function checkVersion(version: string): void {
 /** The kind CLI of the given release, built (or taken from the cache). */
 export async function ensureKind(version: string = DEFAULT_KIND_VERSION): Promise<KindBinary> {
   checkVersion(version);
-  const b = await goInstall({ pkg: 'sigs.k8s.io/kind', version, env: { GOPROXY: process.env.GOPROXY?.replace(/,direct$/, '') || 'https://proxy.golang.org' } });
+  const b = await goInstall({ pkg: 'sigs.k8s.io/kind', version, env: { GOPROXY: goProxy() } });
   return { ...b, version };
 }
 

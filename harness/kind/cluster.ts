@@ -12,6 +12,8 @@ import { NODE_IMAGE_REQUIREMENTS } from '../nodeimage/build.ts';
 import type { Cleanup } from '../util/cleanup.ts';
 import { output, run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
+import { redact } from '../util/secrets.ts';
+import { explainCreateFailure } from './failure.ts';
 
 export interface ClusterSpec {
   /** Unique per run, e.g. pp-<run id>; kind names node containers <name>-control-plane, <name>-worker[N]. */
@@ -22,6 +24,8 @@ export interface ClusterSpec {
   network: RunNetwork;
   /** Folder for the kind config and the kubeconfig (the run's work folder). */
   workDir: string;
+  /** Where kind's whole output goes when creation fails (the run's report folder); default workDir. */
+  logDir?: string;
   workers?: number;
   /** Extra kubeadmConfigPatches (YAML documents), applied after pullproof's own. */
   kubeadmConfigPatches?: string[];
@@ -160,11 +164,19 @@ export async function createCluster(spec: ClusterSpec, cleanup: Cleanup): Promis
     return { seconds: (performance.now() - t) / 1000 };
   };
   const t0 = performance.now();
-  await run([spec.kindBinary, 'create', 'cluster', '--name', spec.name, '--image', spec.image, '--config', configPath, '--kubeconfig', kubeconfig, '--wait', '0s', '-v', '1'], {
+  // --retain keeps the nodes of a failed creation until the cleanup stack deletes them, so the failing
+  // component's own logs can still be read when kind's output does not carry its reason.
+  const created = await run([spec.kindBinary, 'create', 'cluster', '--name', spec.name, '--image', spec.image, '--config', configPath, '--kubeconfig', kubeconfig, '--wait', '0s', '--retain', '-v', '1'], {
     env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: spec.network.name },
     timeoutMs: 10 * 60_000,
+    allowFailure: true,
   });
   const createSeconds = (performance.now() - t0) / 1000;
+  if (created.exitCode !== 0) {
+    const logFile = join(spec.logDir ?? spec.workDir, `kind-create-${spec.name}.log`);
+    writeFileSync(logFile, redact(`${created.stdout}\n${created.stderr}`));
+    throw await explainCreateFailure({ cluster: spec.name, image: spec.image, kindBinary: spec.kindBinary, result: created, seconds: createSeconds, logFile });
+  }
   const nodes = (await output([spec.kindBinary, 'get', 'nodes', '--name', spec.name])).split('\n').map((s) => s.trim()).filter(Boolean);
   const cluster: KindCluster = { name: spec.name, kubeconfig, kindBinary: spec.kindBinary, kubectlBinary: spec.kubectlBinary, nodes, createSeconds, readySeconds: 0, remove };
   const t1 = performance.now();

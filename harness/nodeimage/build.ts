@@ -18,18 +18,20 @@ import { adoptKubeletBinary, buildFromSource, buildKubernetes, parseKubeVersion,
 import { ensureBaseImage } from '../host/base-image.ts';
 import { withHostLock } from '../host/lock.ts';
 import { LABEL, RUN_LABEL } from '../host/network.ts';
-import { DEFAULT_KIND_VERSION, ensureKind, kindModuleDir } from '../kind/binary.ts';
+import { ensureKind, kindModuleDir } from '../kind/binary.ts';
+import { DEFAULT_CONTROL_PLANE, nodeRecipe, type NodeRecipe } from '../oracle/versions.ts';
 import { Cleanup } from '../util/cleanup.ts';
 import { output, run } from '../util/exec.ts';
-import { log, phase } from '../util/log.ts';
+import { log, phase, warn } from '../util/log.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
-import { PINS, buildEtcd, buildRuntimeBinaries, type Binary } from './components.ts';
+import { testHooks } from '../util/test-hooks.ts';
+import { buildEtcd, buildRuntimeBinaries, type Binary } from './components.ts';
 import { imageArchive, kubeadmImages, sandboxImageFrom, type RequiredImage } from './images.ts';
 import { NODE_PACKAGES, PREPARE_SCRIPT, stageBinary, stageFile, stageKindFiles } from './rootfs.ts';
 
 export const NODE_IMAGE_REPO = 'pullproof/node';
 export const BASE_IMAGE_REPO = 'pullproof/kind-base';
-export const DEFAULT_KUBERNETES = 'v1.35.4';
+export const DEFAULT_KUBERNETES = DEFAULT_CONTROL_PLANE;
 
 /** What a cluster made from this image must set (the lead's kind provider enforces these). */
 export const NODE_IMAGE_REQUIREMENTS = {
@@ -43,6 +45,7 @@ export const NODE_IMAGE_REQUIREMENTS = {
 export interface NodeImageOptions {
   /** Kubernetes release, e.g. v1.35.4. */
   kubernetes: string;
+  /** kind release; default: the version table's choice for the minor (nodeRecipe), which also fixes the runtime pins. */
   kind?: string;
   /** A release engineer's own kubelet binary, put into the image instead of the built one. */
   kubeletBinary?: string;
@@ -62,6 +65,8 @@ export interface NodeImageResult {
   image: string;
   kindBinary: string;
   kindVersion: string;
+  /** The version table's recipe the image was made from (kind, kubeadm config API, runtime pins, predicted problems). */
+  recipe: NodeRecipe;
   /** A kubectl of the same release, on the host (for the cluster's kubeconfig). */
   kubectlBinary: string;
   /** Exact versions of what is in the image. */
@@ -78,14 +83,6 @@ export interface NodeImageResult {
 
 /** The label holding the JSON of NodeImageResult's fixed parts on the image. */
 export const INPUTS_LABEL = 'io.pullproof.node.inputs';
-
-/** Test-only: stop in the named phase (after the build container exists) until a signal arrives. */
-async function testPause(name: string): Promise<void> {
-  if (process.env.PULLPROOF_TEST_PAUSE_IN_PHASE !== name) return;
-  log(`test switch PULLPROOF_TEST_PAUSE_IN_PHASE: paused in phase "${name}"`);
-  // A ref'd timer keeps the event loop alive (a bare pending promise would let Node exit, skipping cleanup).
-  await new Promise(() => { setInterval(() => { /* until Ctrl-C; cleanupOnExit removes the container */ }, 60_000); });
-}
 
 function sourceFiles(): string {
   const files = ['build.ts', 'components.ts', 'images.ts', 'rootfs.ts'].map((f) => join(PROJECT_ROOT, 'harness', 'nodeimage', f));
@@ -104,7 +101,8 @@ export function nodeImageTag(kubernetes: string, inputHash: string, variant = ''
   return `${NODE_IMAGE_REPO}:${kubernetes}${variant ? `-${variant}` : ''}-${inputHash}`;
 }
 
-async function officialImage(o: NodeImageOptions, kindVersion: string): Promise<NodeImageResult> {
+async function officialImage(o: NodeImageOptions, recipe: NodeRecipe): Promise<NodeImageResult> {
+  const kindVersion = recipe.kind;
   const t0 = performance.now();
   const kind = await phase('kind CLI', () => ensureKind(kindVersion));
   const ref = `kindest/node:${o.kubernetes}`;
@@ -120,7 +118,7 @@ async function officialImage(o: NodeImageOptions, kindVersion: string): Promise<
   const version = (await output(['docker', 'run', '--rm', '--entrypoint', 'cat', ref, '/kind/version'])).trim();
   if (version !== o.kubernetes) throw new HarnessError(`${ref} contains Kubernetes ${version}, not ${o.kubernetes}`);
   return {
-    image: ref, kindBinary: kind.path, kindVersion, kubectlBinary: (await buildKubernetes(o.kubernetes, ['kubectl'])).binaries.kubectl as string, versions: { kubernetes: version, kind: kindVersion }, images: [], skippedImages: [],
+    image: ref, kindBinary: kind.path, kindVersion, recipe, kubectlBinary: (await buildKubernetes(o.kubernetes, ['kubectl'])).binaries.kubectl as string, versions: { kubernetes: version, kind: kindVersion }, images: [], skippedImages: [],
     seconds: (performance.now() - t0) / 1000, cached: present, inputHash: 'official', phases: [],
   };
 }
@@ -128,11 +126,15 @@ async function officialImage(o: NodeImageOptions, kindVersion: string): Promise<
 /** Builds (or finds in the cache) a kind node image; see NodeImageResult. */
 export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResult> {
   parseKubeVersion(o.kubernetes);
-  const kindVersion = o.kind ?? DEFAULT_KIND_VERSION;
+  // The version table decides kind and the runtime pins for this minor; --kind overrides kind (and with
+  // it the pins, which belong to a kind release), and a predicted failure is said before the long build.
+  const recipe = nodeRecipe(o.kubernetes, o.kind);
+  const kindVersion = recipe.kind;
+  for (const p of recipe.problems) warn(`node image ${o.kubernetes}: ${p}`);
   if (o.kubeletBinary && o.kubernetesSource) throw new UsageError('--kubelet-binary', 'cannot be combined with --kubernetes-source', 'give one of them');
   if ((o.source ?? 'local') === 'official') {
     if (o.kubeletBinary || o.kubernetesSource) throw new UsageError('--source', 'official images cannot carry your own kubelet', 'drop --source official, or drop --kubelet-binary/--kubernetes-source');
-    return officialImage(o, kindVersion);
+    return officialImage(o, recipe);
   }
   const t0 = performance.now();
   const phases: { name: string; seconds: number }[] = [];
@@ -140,7 +142,7 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
     const p0 = performance.now();
     const value = await phase(name, async () => {
       const v = await fn();
-      await testPause(name);
+      await testHooks.inPhase?.(name);
       return v;
     });
     phases.push({ name, seconds: (performance.now() - p0) / 1000 });
@@ -151,7 +153,7 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
   const userKubelet = o.kubeletBinary ? adoptKubeletBinary(o.kubeletBinary) : undefined;
   const baseTag = `${BASE_IMAGE_REPO}:bookworm-${createHash('sha256').update(NODE_PACKAGES.join(',')).digest('hex').slice(0, 12)}`;
   const inputs = {
-    kubernetes: o.kubernetes, kind: kindVersion, pins: PINS, base: baseTag, packages: NODE_PACKAGES, builder: sourceFiles(),
+    kubernetes: o.kubernetes, kind: kindVersion, pins: recipe.runtime, base: baseTag, packages: NODE_PACKAGES, builder: sourceFiles(),
     kubelet: userKubelet ? `binary:${userKubelet.sha256}` : o.kubernetesSource ? `source:${o.kubernetesSource}` : 'release',
   };
   const inputHash = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 12);
@@ -167,7 +169,7 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
       const stored = JSON.parse(label) as Pick<NodeImageResult, 'versions' | 'images' | 'skippedImages'>;
       const seconds = (performance.now() - t0) / 1000;
       log(`node image ${tag} is cached (inputs ${inputHash}); ${seconds.toFixed(1)}s`);
-      return { image: tag, kindBinary: kind.path, kindVersion, kubectlBinary: kubectl, versions: stored.versions, images: stored.images, skippedImages: stored.skippedImages, seconds, cached: true, inputHash, phases };
+      return { image: tag, kindBinary: kind.path, kindVersion, recipe, kubectlBinary: kubectl, versions: stored.versions, images: stored.images, skippedImages: stored.skippedImages, seconds, cached: true, inputHash, phases };
     }
   }
 
@@ -209,7 +211,7 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
       if (!etcdImage) throw new HarnessError(`kubeadm ${o.kubernetes} names no etcd image`);
       const etcdVersion = `v${etcdImage.tag.replace(/-\d+$/, '')}`;
 
-      const runtime = await step('runtime binaries (containerd, runc, crictl, CNI plugins)', () => buildRuntimeBinaries());
+      const runtime = await step('runtime binaries (containerd, runc, crictl, CNI plugins)', () => buildRuntimeBinaries(recipe.runtime));
       const etcd: Binary = await step(`etcd ${etcdVersion}`, () => buildEtcd(etcdVersion));
       const base = await step('base image (debootstrap bookworm)', () => ensureBaseImage({ include: NODE_PACKAGES, tag: baseTag }));
 
@@ -232,7 +234,8 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
 
       const versions: Record<string, string> = {
         kubernetes: o.kubernetes, kubelet: kubeletVersion, kind: kindVersion, etcd: etcdVersion, go: kube.toolchain,
-        containerd: PINS.containerd, runc: PINS.runc, crictl: PINS.crictl, cniPlugins: PINS.cniPlugins, debian: 'bookworm',
+        containerd: recipe.runtime.containerd, runc: recipe.runtime.runc, crictl: recipe.runtime.crictl, cniPlugins: recipe.runtime.cniPlugins, debian: 'bookworm',
+        kubeadmConfigApi: recipe.kubeadmConfigApi,
         sandboxImage: required.wanted.find((i) => i.role === 'pause')?.ref ?? '',
       };
 
@@ -312,9 +315,18 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
       });
       const seconds = (performance.now() - t0) / 1000;
       log(`node image ${tag} built in ${seconds.toFixed(0)}s`);
-      return { image: tag, kindBinary: kind.path, kindVersion, kubectlBinary: kube.binaries.kubectl as string, versions, images: loaded, skippedImages: required.skipped, seconds, cached: false, inputHash, phases };
+      return { image: tag, kindBinary: kind.path, kindVersion, recipe, kubectlBinary: kube.binaries.kubectl as string, versions, images: loaded, skippedImages: required.skipped, seconds, cached: false, inputHash, phases };
     } finally {
       if (!o.cleanup) await cleanup.runAll();
     }
   });
+}
+
+/**
+ * The node image a run needs for a Kubernetes release, built when missing: kind and the runtime pins
+ * come from the version table (nodeRecipe), so `pullproof run --kubernetes v1.37.2` gets kind v0.33.0's
+ * CLI, base files and containerd/runc/crictl/CNI without being told. A cache hit takes well under a second.
+ */
+export async function ensureNodeImage(kubernetes: string, o: Omit<NodeImageOptions, 'kubernetes' | 'kind'> = {}): Promise<NodeImageResult> {
+  return buildNodeImage({ ...o, kubernetes });
 }

@@ -7,6 +7,7 @@
 // temporary folders. `prune --all` removes everything, Go caches included.
 import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DIGEST_SUFFIX } from '../util/cache-digest.ts';
 import { output, run } from '../util/exec.ts';
 import { cacheRoot } from '../util/paths.ts';
 
@@ -83,7 +84,8 @@ export async function listCache(): Promise<CacheEntry[]> {
   for (const p of listDir(join(root, 'kubernetes', 'bin'))) folders.push({ kind: 'binaries', name: p, group: `kubernetes:${groupOf(p.split('/').pop() ?? p)}` });
   for (const p of listDir(join(root, 'kubernetes', 'modules'))) folders.push({ kind: 'module', name: p, group: `module:${p}` });
   for (const p of listDir(join(root, 'modules'))) folders.push({ kind: 'module', name: p, group: `module:${p}` });
-  for (const p of listDir(join(root, 'rootfs'))) folders.push({ kind: 'rootfs', name: p, group: `rootfs:${p}` });
+  // A tarball's digest sidecar (harness/util/cache-digest.ts) belongs to the tarball, not an entry of its own.
+  for (const p of listDir(join(root, 'rootfs'))) if (!p.endsWith(DIGEST_SUFFIX)) folders.push({ kind: 'rootfs', name: p, group: `rootfs:${p}` });
   for (const p of listDir(join(root, 'sysroot'))) folders.push({ kind: 'other', name: p, group: `sysroot:${p}` });
   for (const p of ['mod', 'build']) if (existsSync(join(root, 'go', p))) folders.push({ kind: 'go-cache', name: join(root, 'go', p), group: `go:${p}` });
   // Unfinished builds leave <name>.tmp-<pid>; a live pid means a build in progress (never touched).
@@ -140,6 +142,7 @@ export async function pruneCache(o: { all?: boolean; dryRun?: boolean; filesOnly
       } else {
         if (e.kind === 'go-cache') makeWritable(e.name);
         rmSync(e.name, { recursive: true, force: true });
+        rmSync(`${e.name}${DIGEST_SUFFIX}`, { force: true });
       }
       result.removed.push(e);
       result.freedBytes += e.bytes;

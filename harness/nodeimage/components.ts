@@ -1,28 +1,27 @@
 // The node's non-Kubernetes programs, built from the Go module proxy at pinned versions: containerd
 // 2.x, runc, crictl, the four CNI plugins kind ships, and etcd (a wrapper module, because etcd's server
-// module replaces its siblings with ../ paths). Versions follow kind v0.31.0's images/base/Dockerfile
-// where the proxy serves them (see PINS for the exceptions).
+// module replaces its siblings with ../ paths). The versions are not chosen here: they come from the
+// version table (harness/oracle/versions.ts, KIND_RELEASES[].runtime via nodeRecipe()), one set per kind
+// release, following that release's images/base/Dockerfile where the module proxy serves it.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
-import { goEnv, goInstall } from '../build/go.ts';
+import { goEnv, goInstall, goProxy } from '../build/go.ts';
 import { withHostLock } from '../host/lock.ts';
+import type { NodeRuntime } from '../oracle/versions.ts';
+import { recordDigest, usableEntry } from '../util/cache-digest.ts';
+import { withSpaceCheck } from '../util/disk.ts';
 import { run } from '../util/exec.ts';
 import { log } from '../util/log.ts';
 import { cachePath } from '../util/paths.ts';
 
-export const PINS = {
-  containerd: 'v2.2.0',
-  runc: 'v1.2.9',
-  // kind v0.31 pins v1.33.0, which the module proxy does not serve ("not available"); v1.34.0 is served
-  // but the checksum database has no entry, so its module hash is pinned here and checked instead.
-  crictl: 'v1.34.0',
-  cniPlugins: 'v1.8.0',
-  /** Debian package that provides libseccomp.a for a static runc (downloaded, never installed). */
-  libseccompDev: 'libseccomp-dev',
-} as const;
+/** Debian package that provides libseccomp.a for a static runc (downloaded, never installed). */
+const LIBSECCOMP_DEV = 'libseccomp-dev';
 
+// Module hashes for versions the module proxy serves but the checksum database has no entry for
+// (cri-tools v1.34.0 here): the version is exempted from the checksum database and this hash is checked
+// instead. Versions not listed are verified by the checksum database as usual.
 const CRI_TOOLS_SUM: Record<string, string> = {
   'v1.34.0': 'h1:KqL9EJ+WgHtz1HR1exezm91n+o8O2uMLs/eHzHJHAWw=',
 };
@@ -36,7 +35,7 @@ export interface Binary {
   version: string;
 }
 
-const PROXY_ONLY = { GOPROXY: process.env.GOPROXY?.replace(/,direct$/, '') || 'https://proxy.golang.org' };
+const PROXY_ONLY = { GOPROXY: goProxy() };
 
 /**
  * Builds commands inside a module's own extracted source (from the module proxy), with that module as
@@ -48,8 +47,12 @@ async function buildInModule(o: { module: string; version: string; cmds: string[
   const name = o.module.split('/').filter((x) => !/^v\d+$/.test(x)).pop() ?? 'module';
   const dir = cachePath('bin', `${name}-${o.version}-${key}`);
   const names = o.cmds.map((c) => c.split('/').pop() ?? c);
-  if (names.every((n) => existsSync(join(dir, n)))) return names.map((n) => ({ path: join(dir, n), cached: true, seconds: 0 }));
-  return withHostLock(`module-${name}-${o.version}`, async () => {
+  const intact = async (): Promise<boolean> => {
+    for (const n of names) if (!(await usableEntry(join(dir, n), { remove: [dir] }))) return false;
+    return true;
+  };
+  if (await intact()) return names.map((n) => ({ path: join(dir, n), cached: true, seconds: 0 }));
+  return withHostLock(`module-${name}-${o.version}`, () => withSpaceCheck(dir, async () => {
     const env = { ...goEnv(), ...PROXY_ONLY, GOTOOLCHAIN: 'auto', CGO_ENABLED: '0', ...o.env };
     const r = await run(['go', 'mod', 'download', '-json', `${o.module}@${o.version}`], { env: { ...env, GOTOOLCHAIN: 'local' }, cwd: cachePath(), timeoutMs: 10 * 60_000, allowFailure: true });
     const src = (JSON.parse(r.stdout || '{}') as { Dir?: string; Sum?: string; Error?: string });
@@ -68,16 +71,16 @@ async function buildInModule(o: { module: string; version: string; cmds: string[
       args.push('-o', join(tmp, names[i] as string), cmd);
       // GOFLAGS cleared: the module cache copy is read-only, so -mod=mod could not record anything anyway.
       await run(args, { cwd: src.Dir, env: { ...env, GOFLAGS: '' }, timeoutMs: 30 * 60_000 });
+      await recordDigest(join(tmp, names[i] as string));
       out.push({ path: join(dir, names[i] as string), cached: false, seconds: (performance.now() - t0) / 1000 });
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return out;
-  });
+  }));
 }
 
-async function containerd(): Promise<Binary[]> {
-  const v = PINS.containerd;
+async function containerd(v: string): Promise<Binary[]> {
   const built = await buildInModule({
     module: 'github.com/containerd/containerd/v2', version: v,
     cmds: ['./cmd/containerd', './cmd/ctr', './cmd/containerd-shim-runc-v2'],
@@ -96,9 +99,9 @@ async function libseccompSysroot(): Promise<string> {
     const tmp = `${root}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    await run(['apt-get', 'download', PINS.libseccompDev], { cwd: tmp, timeoutMs: 5 * 60_000 });
+    await run(['apt-get', 'download', LIBSECCOMP_DEV], { cwd: tmp, timeoutMs: 5 * 60_000 });
     const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
-    if (!deb) throw new HarnessError(`apt-get download ${PINS.libseccompDev} produced no .deb`, 'run "apt-get update" and try again');
+    if (!deb) throw new HarnessError(`apt-get download ${LIBSECCOMP_DEV} produced no .deb`, 'run "apt-get update" and try again');
     await run(['dpkg-deb', '-x', join(tmp, deb), join(tmp, 'root')]);
     writeFileSync(join(tmp, 'root', 'READY'), `${deb}\n`);
     rmSync(root, { recursive: true, force: true });
@@ -108,8 +111,7 @@ async function libseccompSysroot(): Promise<string> {
   });
 }
 
-async function runc(): Promise<Binary> {
-  const v = PINS.runc;
+async function runc(v: string): Promise<Binary> {
   const sysroot = await libseccompSysroot();
   const lib = join(sysroot, 'usr/lib/x86_64-linux-gnu');
   // runc needs cgo (nsenter); linked statically against libseccomp.a so the node needs no -dev package.
@@ -128,8 +130,7 @@ async function runc(): Promise<Binary> {
   return { ...b, dest: '/usr/local/sbin/runc', version: v };
 }
 
-async function crictl(): Promise<Binary> {
-  const v = PINS.crictl;
+async function crictl(v: string): Promise<Binary> {
   const sum = CRI_TOOLS_SUM[v];
   // The checksum database has no entry for this version: exempt it and check the pinned hash instead.
   const [b] = await buildInModule({
@@ -141,8 +142,7 @@ async function crictl(): Promise<Binary> {
   return { ...b, dest: '/usr/local/bin/crictl', version: v };
 }
 
-async function cniPlugins(): Promise<Binary[]> {
-  const v = PINS.cniPlugins;
+async function cniPlugins(v: string): Promise<Binary[]> {
   const out: Binary[] = [];
   for (const p of ['ipam/host-local', 'main/loopback', 'main/ptp', 'meta/portmap']) {
     const b = await goInstall({ pkg: `github.com/containernetworking/plugins/plugins/${p}`, version: v, ldflags: [`-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=${v}`], env: PROXY_ONLY });
@@ -159,9 +159,9 @@ export async function buildEtcd(version: string): Promise<Binary> {
   const key = createHash('sha256').update(JSON.stringify(['etcd-wrapper-v1', version])).digest('hex').slice(0, 12);
   const dir = cachePath('bin', `etcd-${version}-${key}`);
   const path = join(dir, 'etcd');
-  if (existsSync(path)) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
-  return withHostLock(`etcd-${version}`, async () => {
-    if (existsSync(path)) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
+  if (await usableEntry(path, { remove: [dir] })) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
+  return withHostLock(`etcd-${version}`, () => withSpaceCheck(dir, async () => {
+    if (await usableEntry(path, { remove: [dir] })) return { path, dest: '/usr/local/bin/etcd', cached: true, seconds: 0, version };
     const t0 = performance.now();
     const mod = cachePath('modules', `etcd-${version}`);
     rmSync(mod, { recursive: true, force: true });
@@ -173,16 +173,17 @@ export async function buildEtcd(version: string): Promise<Binary> {
     const tmp = `${dir}.tmp-${process.pid}`;
     mkdirSync(tmp, { recursive: true });
     await run(['go', 'build', '-trimpath', `-ldflags=-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${version}`, '-o', join(tmp, 'etcd'), '.'], { cwd: mod, env, timeoutMs: 30 * 60_000 });
+    await recordDigest(join(tmp, 'etcd'));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     const seconds = (performance.now() - t0) / 1000;
     log(`  built etcd ${version} in ${seconds.toFixed(0)}s`);
     return { path, dest: '/usr/local/bin/etcd', cached: false, seconds, version };
-  });
+  }));
 }
 
-/** Every runtime binary the node needs, built or taken from the cache. */
-export async function buildRuntimeBinaries(onBuilt?: (name: string, b: Binary) => void): Promise<Binary[]> {
+/** Every runtime binary the node needs, at the given pins, built or taken from the cache. */
+export async function buildRuntimeBinaries(pins: NodeRuntime, onBuilt?: (name: string, b: Binary) => void): Promise<Binary[]> {
   const all: Binary[] = [];
   const add = (bs: Binary[]): void => {
     for (const b of bs) {
@@ -192,9 +193,9 @@ export async function buildRuntimeBinaries(onBuilt?: (name: string, b: Binary) =
       onBuilt?.(name, b);
     }
   };
-  add(await containerd());
-  add([await runc()]);
-  add([await crictl()]);
-  add(await cniPlugins());
+  add(await containerd(pins.containerd));
+  add([await runc(pins.runc)]);
+  add([await crictl(pins.crictl)]);
+  add(await cniPlugins(pins.cniPlugins));
   return all;
 }

@@ -1,10 +1,20 @@
 // `pullproof node-image verify`: does a node image work on this host? Creates a kind cluster from it on
 // a fenced run network, waits for every node to be Ready, runs a pod from the image's own pause image
 // on each node (pull policy Never), deletes the cluster and reads the fence's drop counter.
+// With `workerKubelet`, every worker's kubelet is first swapped for a kubelet-only build of an older
+// release exactly as the kind provider does it for WorkerPlan.kubelet (stop, strip the config of what
+// that kubelet does not know, wipe image_manager/, put the binary in, start, wait for a fresh Ready).
 import { writeFileSync } from 'node:fs';
+import { redact } from '../util/secrets.ts';
 import { join } from 'node:path';
-import { HarnessError } from '../errors.ts';
+import { HarnessError, UsageError } from '../errors.ts';
+import { buildKubelet } from '../build/kubernetes.ts';
+import { kubeletGates } from '../cluster/gates.ts';
+import { cgroupVersion } from '../host/facts.ts';
+import { fenceDrops } from '../host/network.ts';
 import { createCluster, type KindCluster } from '../kind/cluster.ts';
+import { KindNode } from '../node/kind-node.ts';
+import { parseRelease, skewProblem } from '../oracle/versions.ts';
 import { RunContext } from '../run/context.ts';
 import { cleanupOnExit } from '../util/cleanup.ts';
 import { output, run } from '../util/exec.ts';
@@ -17,8 +27,8 @@ export interface VerifyResult {
   cluster: string;
   nodes: { name: string; ready: boolean; kubeletVersion: string }[];
   pods: { name: string; node: string; phase: string }[];
-  /** Wall-clock seconds, one sample each. */
-  seconds: { kindCreate: number; cniAndReady: number; podsRunning: number; kindDelete: number };
+  /** Wall-clock seconds, one sample each (kubeletSwap: all workers' swaps, start to fresh Ready). */
+  seconds: { kindCreate: number; cniAndReady: number; kubeletSwap?: number; podsRunning: number; kindDelete: number };
   fenceDroppedPackets: number | undefined;
   reportDir: string;
 }
@@ -27,7 +37,17 @@ async function kubectl(c: KindCluster, args: string[], input?: string): Promise<
   return output([c.kubectlBinary, '--kubeconfig', c.kubeconfig, ...args], { timeoutMs: 150_000, input });
 }
 
-export async function verifyNodeImage(img: NodeImageResult, o: { workers?: number; keep?: boolean } = {}): Promise<VerifyResult> {
+/** The skew policy and the build, checked before any cluster exists. */
+async function workerKubelet(version: string, controlPlane: string): Promise<{ version: string; binary: string }> {
+  parseRelease(version, '--worker-kubelet');
+  const problem = skewProblem(version, controlPlane);
+  if (problem) throw new UsageError('--worker-kubelet', problem, `choose a kubelet from three minors below ${controlPlane} up to ${controlPlane}`);
+  return { version, binary: await phase(`kubelet ${version} (kubelet-only build)`, () => buildKubelet(version)) };
+}
+
+export async function verifyNodeImage(img: NodeImageResult, o: { workers?: number; keep?: boolean; workerKubelet?: string } = {}): Promise<VerifyResult> {
+  if (o.workerKubelet && !o.workers) throw new UsageError('--worker-kubelet', 'needs at least one worker', 'add --workers 1');
+  const swap = o.workerKubelet ? await workerKubelet(o.workerKubelet, img.versions.kubernetes ?? '') : undefined;
   const ctx = RunContext.create({ label: 'node-image-verify', keep: o.keep });
   const detach = cleanupOnExit(ctx.cleanup);
   // `pullproof cleanup` knows pullproof clusters by this name (pullproof-<run id>).
@@ -36,8 +56,23 @@ export async function verifyNodeImage(img: NodeImageResult, o: { workers?: numbe
   try {
     const network = await phase('run network', () => ctx.createNetwork());
     const cluster = await phase(`kind cluster ${name}`, () => createCluster({
-      name, image: img.image, kindBinary: img.kindBinary, kubectlBinary: img.kubectlBinary, network, workDir: ctx.workDir, workers: o.workers ?? 0,
+      name, image: img.image, kindBinary: img.kindBinary, kubectlBinary: img.kubectlBinary, network, workDir: ctx.workDir, logDir: ctx.reportDir, workers: o.workers ?? 0,
     }, ctx.cleanup));
+    let kubeletSwap: number | undefined;
+    if (swap) {
+      const t = performance.now();
+      const controlPlane = cluster.nodes.find((n) => n.endsWith('-control-plane')) ?? '';
+      const target = { version: swap.version, gates: await kubeletGates(swap.binary), cgroupV1: cgroupVersion().startsWith('v1') };
+      for (const name of cluster.nodes.filter((n) => n !== controlPlane)) {
+        const worker = new KindNode(name, controlPlane);
+        await phase(`kubelet ${swap.version} on ${name}`, async () => {
+          await worker.exec(['systemctl', 'stop', 'kubelet']);
+          await worker.writeKubeletSettings({}, target, '--worker-kubelet');
+          await worker.swapKubelet(swap.binary, { wipeRecords: true });
+        });
+      }
+      kubeletSwap = (performance.now() - t) / 1000;
+    }
     const nodesJson = JSON.parse(await kubectl(cluster, ['get', 'nodes', '-o', 'json'])) as { items: { metadata: { name: string }; status: { nodeInfo: { kubeletVersion: string }; conditions: { type: string; status: string }[] } }[] };
     const nodes = nodesJson.items.map((n) => ({
       name: n.metadata.name,
@@ -75,15 +110,16 @@ export async function verifyNodeImage(img: NodeImageResult, o: { workers?: numbe
     const del = o.keep ? { seconds: 0 } : await phase(`kind delete cluster ${name}`, () => cluster.remove());
     result = {
       runId: ctx.id, image: img.image, cluster: name, nodes, pods,
-      seconds: { kindCreate: cluster.createSeconds, cniAndReady: cluster.readySeconds, podsRunning, kindDelete: del.seconds },
-      fenceDroppedPackets: undefined, reportDir: ctx.reportDir,
+      seconds: { kindCreate: cluster.createSeconds, cniAndReady: cluster.readySeconds, kubeletSwap, podsRunning, kindDelete: del.seconds },
+      // --keep leaves the fence in place, so its counter is read now rather than at its removal.
+      fenceDroppedPackets: o.keep && network.fenced ? await fenceDrops(network) : undefined, reportDir: ctx.reportDir,
     };
   } finally {
     await ctx.finish();
     detach();
   }
-  result.fenceDroppedPackets = ctx.fence?.droppedPackets;
-  writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), JSON.stringify(result, null, 2) + '\n');
+  result.fenceDroppedPackets = ctx.fence?.droppedPackets ?? result.fenceDroppedPackets;
+  writeFileSync(join(ctx.reportDir, 'node-image-verify.json'), redact(JSON.stringify(result, null, 2) + '\n'));
   return result;
 }
 

@@ -436,7 +436,7 @@ function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules)
 }
 
 function bugRef(issue: number, d: Decision): KnownBugRef {
-  return { issue, title: knownBug(issue).title, outcome: d.outcome, cause: d.cause };
+  return { issue, title: knownBug(issue).title, outcome: d.outcome, cause: d.cause, ...(d.mustPullCheck ? { mustPullCheck: d.mustPullCheck } : {}) };
 }
 
 /**

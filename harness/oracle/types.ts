@@ -179,6 +179,8 @@ export interface KnownBugRef {
   /** What the buggy kubelet does instead. */
   outcome: Outcome;
   cause?: PullFailureCause;
+  /** The image manager's must-pull counter the buggy kubelet increments instead (1.35+). */
+  mustPullCheck?: Prediction['mustPullCheck'];
 }
 
 export interface Prediction {

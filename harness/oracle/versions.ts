@@ -50,11 +50,63 @@ export interface MinorFacts {
   imageManagerMetrics: boolean;
   /** KubeletConfiguration knows failCgroupV1 (1.31). */
   failCgroupV1Field: boolean;
-  /** The kubeadm config API its kubeadm accepts (1.37 drops v1beta3, kubernetes#136016). */
-  kubeadmConfigApi: 'v1beta3' | 'v1beta4';
-  /** kind release used to build and create node images of this minor. */
+  /**
+   * kubeadm config APIs this minor's kubeadm reads without extra flags (cmd/kubeadm/app/util/config/common.go
+   * and apis/kubeadm/scheme at the release): v1beta3 and v1beta4 up to 1.36; 1.37 refuses v1beta3 as "an
+   * old API spec" (kubernetes#136016) and knows v1 only as experimental (--allow-experimental-api).
+   */
+  kubeadmConfigApisRead: readonly KubeadmConfigApi[];
+  /** The kubeadm config API the chosen kind release writes for this minor (see KIND_RELEASES). */
+  kubeadmConfigApi: KubeadmConfigApi;
+  /** kind release used to build and create node images of this minor (its CLI, base files and runtime pins). */
   kind: string;
 }
+
+export type KubeadmConfigApi = 'v1beta3' | 'v1beta4';
+
+/** The node's programs besides Kubernetes (etcd's version comes from the built kubeadm's image list). */
+export interface NodeRuntime {
+  containerd: string;
+  runc: string;
+  crictl: string;
+  cniPlugins: string;
+}
+
+export interface KindRelease {
+  version: string;
+  /** First Kubernetes minor for which this kind writes kubeadm v1beta4 (pkg/cluster/internal/kubeadm/config.go); absent: v1beta3 for every minor >= 1.23. */
+  v1beta4FromMinor?: number;
+  /** The images/base/Dockerfile ARG defaults at the tag (read in the module zip), for the record. */
+  upstream: NodeRuntime & { debian: string };
+  /** What pullproof builds into a node for this release: upstream's pins wherever the Go module proxy serves them. */
+  runtime: NodeRuntime;
+  /** Why runtime differs from upstream, where it does. */
+  note?: string;
+}
+
+/**
+ * kind releases pullproof knows. Every release's images/base/files (entrypoint, units, containerd
+ * config) is byte-identical from v0.31.0 to v0.33.0; the node's Debian is always bookworm (systemd 252,
+ * which still runs on cgroup v1 hosts), not the trixie of v0.32+'s own base image.
+ */
+export const KIND_RELEASES: readonly KindRelease[] = [
+  {
+    version: 'v0.31.0',
+    upstream: { debian: 'bookworm-slim', containerd: 'v2.2.0', runc: 'v1.2.9', crictl: 'v1.33.0', cniPlugins: 'v1.8.0' },
+    runtime: { containerd: 'v2.2.0', runc: 'v1.2.9', crictl: 'v1.34.0', cniPlugins: 'v1.8.0' },
+    note: 'crictl v1.33.0 is not served by the module proxy here (403); v1.34.0 is, without a checksum database entry (hash pinned in harness/nodeimage/components.ts)',
+  },
+  {
+    version: 'v0.32.0', v1beta4FromMinor: 36,
+    upstream: { debian: 'trixie-slim', containerd: 'v2.3.1', runc: 'v1.4.2', crictl: 'v1.36.0', cniPlugins: 'v1.9.1' },
+    runtime: { containerd: 'v2.3.1', runc: 'v1.4.2', crictl: 'v1.36.0', cniPlugins: 'v1.9.1' },
+  },
+  {
+    version: 'v0.33.0', v1beta4FromMinor: 36,
+    upstream: { debian: 'trixie-slim', containerd: 'v2.3.4', runc: 'v1.4.3', crictl: 'v1.36.0', cniPlugins: 'v1.9.1' },
+    runtime: { containerd: 'v2.3.4', runc: 'v1.4.3', crictl: 'v1.36.0', cniPlugins: 'v1.9.1' },
+  },
+];
 
 const A1 = 'kubelet-features.md A1';
 const B1 = 'kubelet-features.md B1';
@@ -71,6 +123,7 @@ const AUD_ON: GateFact = { stage: 'beta', defaultOn: true, source: `${B1}: beta 
 
 const common = {
   failCgroupV1Field: true,
+  kubeadmConfigApisRead: ['v1beta3', 'v1beta4'] as const,
   kubeadmConfigApi: 'v1beta3' as const,
 };
 
@@ -103,13 +156,13 @@ export const MINORS: readonly MinorFacts[] = [
     ...common, minor: 36, release: 'v1.36.3', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
-    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kind: 'v0.31.0',
+    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
   {
     ...common, minor: 37, release: 'v1.37.2', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
-    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.32.0',
+    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
 ];
 
@@ -213,6 +266,49 @@ export function gateFact(version: string, gate: string): GateFact | undefined {
 /** A modelled gate's effective value: the explicit setting, else the version's default, else off (unknown). */
 export function gateOn(version: string, gate: string, explicit: Record<string, boolean> = {}): boolean {
   return explicit[gate] ?? gateFact(version, gate)?.defaultOn ?? false;
+}
+
+/** A kind release pullproof knows, or undefined. */
+export function kindRelease(version: string): KindRelease | undefined {
+  return KIND_RELEASES.find((k) => k.version === version);
+}
+
+/** The kubeadm config API a kind release writes for a Kubernetes minor. */
+export function kubeadmApiWrittenBy(kind: KindRelease, minor: number): KubeadmConfigApi {
+  return kind.v1beta4FromMinor !== undefined && minor >= kind.v1beta4FromMinor ? 'v1beta4' : 'v1beta3';
+}
+
+export interface NodeRecipe {
+  kubernetes: string;
+  kind: string;
+  /** What the kind CLI will write into /kind/kubeadm.conf for this version. */
+  kubeadmConfigApi: KubeadmConfigApi;
+  runtime: NodeRuntime;
+  /** Facts that predict a failure with this combination (e.g. kubeadm cannot read kind's config), empty when none. */
+  problems: string[];
+}
+
+/**
+ * What a node image of this release is made of: the version table's kind release for the minor (or the
+ * one asked for) and that release's runtime pins. A kind release pullproof does not know gets the
+ * minor's own pins and a problem saying so; a kind that writes a kubeadm config API this kubeadm does
+ * not read gets a problem naming the kind release to use.
+ */
+export function nodeRecipe(kubernetes: string, kindOverride?: string, field = '--kubernetes'): NodeRecipe {
+  const facts = requireFacts(kubernetes, field);
+  const chosen = kindRelease(facts.kind);
+  if (!chosen) throw new Error(`version table: kind ${facts.kind} of 1.${facts.minor} is not in KIND_RELEASES`);
+  const kind = kindOverride ?? facts.kind;
+  const release = kindRelease(kind);
+  const problems: string[] = [];
+  if (!release) {
+    problems.push(`kind ${kind} is not in pullproof's version table; its node gets the runtime pinned for kind ${chosen.version} and pullproof cannot tell which kubeadm config API it writes`);
+  }
+  const api = release ? kubeadmApiWrittenBy(release, facts.minor) : kubeadmApiWrittenBy(chosen, facts.minor);
+  if (release && !facts.kubeadmConfigApisRead.includes(api)) {
+    problems.push(`kind ${kind} writes kubeadm config ${api}, which kubeadm ${kubernetes} does not read (it reads ${facts.kubeadmConfigApisRead.join(', ')}); use kind ${facts.kind}`);
+  }
+  return { kubernetes, kind, kubeadmConfigApi: api, runtime: (release ?? chosen).runtime, problems };
 }
 
 /** The newest of several versions (the control plane a set of kubelets needs: never older than a kubelet). */

@@ -28,7 +28,8 @@ export interface ObservedRequest {
   status: number;
   identity: string;
   /** Credentials the request carried (none: a challenge probe or anonymous). */
-  auth?: string;
+  /** The request's Authorization scheme (none, basic, bearer) or form (OAuth2 password grant); never the credential. Not named `auth`: that key holds a secret in docker configs, and redaction treats it so. */
+  authScheme?: string;
   at: string;
   fault?: string;
 }

@@ -1,10 +1,10 @@
 // Everything the harness starts registers its undo here the moment it exists. Cleanup runs in reverse
 // order on success, failure, Ctrl-C, SIGTERM, an uncaught error or the run's timeout; each step has
 // its own time limit and one failing step does not stop the others. `--keep` skips it for debugging.
-import { writeFileSync } from 'node:fs';
 import { abortRunningCommands } from './exec.ts';
-import { registeredSecrets } from './secrets.ts';
+import { secretSnapshot } from './secrets.ts';
 import { log, warn } from './log.ts';
+import { testHooks } from './test-hooks.ts';
 
 interface Step {
   name: string;
@@ -19,12 +19,6 @@ export interface CleanupOutcome {
 }
 
 const STEP_TIMEOUT_MS = 120_000;
-
-/** Test only: where to write every registered secret, so a test can scan output for leaks. */
-export function dumpSecretsForTests(): void {
-  const file = process.env.PULLPROOF_TEST_SECRETS_FILE;
-  if (file) writeFileSync(file, JSON.stringify(registeredSecrets()), { mode: 0o600 });
-}
 
 export class Cleanup {
   private steps: Step[] = [];
@@ -51,7 +45,7 @@ export class Cleanup {
   }
 
   private async execute(): Promise<CleanupOutcome[]> {
-    dumpSecretsForTests();
+    testHooks.secretsAtCleanup?.(secretSnapshot());
     const outcomes: CleanupOutcome[] = [];
     if (this.keep) {
       if (this.steps.length > 0) {

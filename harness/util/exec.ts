@@ -40,12 +40,11 @@ function tail(text: string, lines = 30): string {
 }
 
 export class CommandError extends HarnessError {
+  /** The command's result, redacted: an error travels into logs and reports, so it never holds raw output. */
   readonly result: RunResult;
-  constructor(result: RunResult) {
-    super(
-      `command failed (exit ${result.exitCode}): ${redact(result.command)}`,
-      redact(tail(result.stderr || result.stdout)),
-    );
+  constructor(raw: RunResult) {
+    const result: RunResult = { ...raw, command: redact(raw.command), stdout: redact(raw.stdout), stderr: redact(raw.stderr) };
+    super(`command failed (exit ${result.exitCode}): ${result.command}`, tail(result.stderr || result.stdout));
     this.name = 'CommandError';
     this.result = result;
   }

@@ -1,14 +1,22 @@
 // The one test seam: hooks that tests install through their own entry point (test/helpers), never
-// through an option or environment variable a user's run could set by accident. Empty in production.
+// through an option or environment variable a user's run could set by accident. Empty in production:
+// nothing under harness/ reads a PULLPROOF_TEST_* variable (test/test-seam.test.ts checks), and
+// production code calls a hook only where one is set (`?.`).
+import type { SecretSnapshot } from './secrets.ts';
+
 export interface TestHooks {
   /** Called after a check scenario ran (a test may crash or fail it here). */
   afterScenario?: (name: string) => Promise<void>;
   /** Called when the judge has a verdict for an oracle scenario; may replace it (to produce a failing scenario on purpose). */
   overrideVerdict?: (scenario: string) => { status: 'failed'; message: string } | undefined;
-  /** Called at the start of a named node-image build phase (a test may pause or interrupt there). */
+  /**
+   * Called in each named node-image build phase, after the phase's work (so the build container
+   * exists from "build container" on), with the phase name as printed. A test may pause there until
+   * a signal, to interrupt the build at that point.
+   */
   inPhase?: (name: string) => Promise<void>;
-  /** Receives every registered secret at cleanup (a test scans output for leaks). */
-  secretsAtCleanup?: (secrets: string[]) => void;
+  /** Receives every registered secret when cleanup starts (a test scans output for leaks). */
+  secretsAtCleanup?: (secrets: SecretSnapshot) => void;
 }
 
 export const testHooks: TestHooks = {};

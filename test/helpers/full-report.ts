@@ -31,12 +31,12 @@ export const fullReport: Full<Report> = {
     kind: 'oracle', id: 'smoke/x', key: 'smoke/x@v1.35.4', suite: 'smoke', name: 'x', kubelet: 'v1.35.4', labels: { gate: 'on' }, status: 'failed', message: 'expected a, observed b',
     expected: {
       outcome: 'pull-fails', cause: 'denied', reason: 'r', registryContact: true, event: { reason: 'Failed', contains: '401' }, record: { kind: 'entry', name: 'registry/app', entry },
-      stsExchanges: 1, mustPullCheck: 'mustAuthenticate', rules: [{ id: 'A4.x', section: 'A4', text: 't' }], knownBug: { issue: 138175, title: 't', outcome: 'runs-cached', cause: 'denied' }, uncertain: ['u'],
+      stsExchanges: 1, mustPullCheck: 'mustAuthenticate', rules: [{ id: 'A4.x', section: 'A4', text: 't' }], knownBug: { issue: 138175, title: 't', outcome: 'runs-cached', cause: 'denied', mustPullCheck: 'mustAuthenticate' }, uncertain: ['u'],
     },
     observed: {
       outcome: 'runs-cached', cause: 'unknown', summary: 's', phase: 'Running', container: { state: 'waiting', reason: 'ErrImagePull', message: 'm' },
       events: [{ type: 'Warning', reason: 'Failed', message: 'm', count: 1, at }],
-      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', auth: 'none', at, fault: 'error 503' }],
+      requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', authScheme: 'none', at, fault: 'error 503' }],
       record: { name: 'registry/app', imageRef: 'sha256:1', entry, unreadable: 'bad json' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 }, recovery: { ran: true, seconds: 12, state: 'running' },
     },
     notes: ['n'], setup: [{ step: 0, what: 'w', expected: 'pulls-runs', observed: 'pulls-runs', ok: true }],

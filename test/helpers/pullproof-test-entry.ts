@@ -2,11 +2,22 @@
 // (harness/util/test-hooks.ts). It reads the test's instructions from PULLPROOF_TEST_* variables and
 // installs hooks, then runs the CLI. A user's `npx pullproof` never loads this file, so no variable a
 // user sets can turn these on.
+//
+//   PULLPROOF_TEST_CRASH_IN_SCENARIO=<text>   an uncaught error after the check scenario whose name contains the text
+//   PULLPROOF_TEST_FAIL_SCENARIO=<text>       the scenario whose name contains the text fails on purpose
+//   PULLPROOF_TEST_PAUSE_IN_PHASE=<phase>     the node-image builder stops at the end of that phase until a signal
+//   PULLPROOF_TEST_SECRETS_FILE=<file>        every registered secret is written there (JSON SecretSnapshot, mode
+//                                             0600) when cleanup starts and again at exit
+import { writeFileSync } from 'node:fs';
+import { log } from '../../harness/util/log.ts';
+import { secretSnapshot, type SecretSnapshot } from '../../harness/util/secrets.ts';
 import { testHooks } from '../../harness/util/test-hooks.ts';
 import { ExpectationFailed } from '../../harness/suite/types.ts';
 
 const crashIn = process.env.PULLPROOF_TEST_CRASH_IN_SCENARIO;
 const failIn = process.env.PULLPROOF_TEST_FAIL_SCENARIO;
+const pauseIn = process.env.PULLPROOF_TEST_PAUSE_IN_PHASE;
+const secretsFile = process.env.PULLPROOF_TEST_SECRETS_FILE;
 
 testHooks.afterScenario = async (name: string): Promise<void> => {
   if (crashIn && name.includes(crashIn)) {
@@ -19,6 +30,22 @@ testHooks.afterScenario = async (name: string): Promise<void> => {
   if (failIn && name.includes(failIn)) throw new ExpectationFailed('deliberately failed by the test seam (a test of the failure path)');
 };
 testHooks.overrideVerdict = (name: string) => (failIn && name.includes(failIn) ? { status: 'failed', message: 'deliberately failed by the test seam (a test of the failure path)' } : undefined);
+
+if (pauseIn) {
+  testHooks.inPhase = async (phase: string): Promise<void> => {
+    if (phase !== pauseIn) return;
+    log(`test seam: paused in phase "${phase}"`);
+    // A ref'd timer keeps the event loop alive (a bare pending promise would let Node exit, skipping cleanup).
+    await new Promise(() => { setInterval(() => { /* until a signal; cleanupOnExit cleans up */ }, 60_000); });
+  };
+}
+
+if (secretsFile) {
+  const dump = (s: SecretSnapshot): void => writeFileSync(secretsFile, JSON.stringify(s), { mode: 0o600 });
+  testHooks.secretsAtCleanup = dump;
+  // Secrets registered after cleanup started (none today) would be missed by the hook alone.
+  process.on('exit', () => dump(secretSnapshot()));
+}
 
 const { main } = await import('../../harness/cli/main.ts');
 process.exitCode = await main(process.argv);
