@@ -7,6 +7,7 @@
 import base from './ava.config.js';
 
 export const NEEDS_ROOT_OR_DOCKER = {
+  'test/bench-cluster.test.ts': 'kind cluster',
   'test/cache-integrity.test.ts': 'mounts a tmpfs (root)',
   'test/cache-transfer.test.ts': 'docker save/load',
   'test/cli-run.test.ts': 'whole runs: registry container, run network, fence',

@@ -9,6 +9,8 @@ import { preloadedAndAllowlisted } from './preloaded-and-allowlisted.ts';
 import { kubeletRestarts } from './kubelet-restarts.ts';
 import { serviceAccountTokens } from './service-account-tokens.ts';
 import { registryFaults } from './registry-faults.ts';
+import { rollbacks, upgrades } from './upgrades.ts';
+import { gateFlips } from './gate-flips.ts';
 
 export const suites: Record<string, AnySuite> = {
   [smoke.name]: smoke,
@@ -18,6 +20,9 @@ export const suites: Record<string, AnySuite> = {
   [kubeletRestarts.name]: kubeletRestarts,
   [serviceAccountTokens.name]: serviceAccountTokens,
   [registryFaults.name]: registryFaults,
+  [gateFlips.name]: gateFlips,
+  [upgrades.name]: upgrades,
+  [rollbacks.name]: rollbacks,
   [registrySuite.name]: registrySuite,
 };
 

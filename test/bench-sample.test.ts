@@ -67,6 +67,14 @@ test('every timing source of a pod start lands in its sample', (t) => {
   t.deepEqual(Object.keys(sample.requests[0] ?? {}).sort(), ['at', 'durationMs', 'fault', 'kind', 'status', 'target'], 'identities and paths are not copied into the result');
 });
 
+test('without a credential provider on the kubelet the plugin ran 0 times; with one configured, an absent histogram stays unknown', (t) => {
+  const noPlugin = (text: string): string => text.split('\n').filter((l) => !l.includes('credential_provider_plugin')).join('\n');
+  const bare = { ...raw, metricsBefore: noPlugin(raw.metricsBefore ?? ''), metricsAfter: noPlugin(raw.metricsAfter ?? '') };
+  t.deepEqual(buildSample({ ...bare, providerConfigured: false }).sample.plugin, []);
+  t.is(buildSample({ ...bare, providerConfigured: true }).sample.plugin, undefined);
+  t.is(buildSample(bare).sample.plugin, undefined);
+});
+
 test('the harness-overhead timestamps end at the status update after the container started', (t) => {
   const { timestamps } = buildSample(raw);
   t.deepEqual(timestamps, {

@@ -56,7 +56,9 @@ function checksFor(arm: Arm, measured: readonly BenchSample[]): ArmCheck[] {
     checks.push({
       what: arm.expect.execsPlugin ? 'the plugin ran on every pod start' : 'the plugin never ran',
       status: (arm.expect.execsPlugin ? ran === withPluginData.length : ran === 0) ? 'pass' : 'fail',
-      observed: `plugin exec count went up on ${ran} of ${withPluginData.length} pod starts`,
+      observed: withPluginData.every((s) => s.plugin?.length === 0)
+        ? `no credential provider configured on the kubelet for ${withPluginData.length} pod starts (0 execs)`
+        : `plugin exec count went up on ${ran} of ${withPluginData.length} pod starts`,
     });
   }
   const withMustPull = measured.filter((s) => s.mustPull !== undefined);

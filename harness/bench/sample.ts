@@ -37,6 +37,11 @@ export interface RawPodStart {
    * check (gate off) the metric is simply absent. Without this, presence in the scrapes decides.
    */
   imageManagerMetrics?: boolean;
+  /**
+   * Whether the kubelet had a credential provider configured for this pod start. Without one the
+   * plugin histogram is absent from /metrics, and the plugin ran 0 times by construction.
+   */
+  providerConfigured?: boolean;
   /** In-node span markers; default "SyncLoop ADD" to the Started event. */
   markers?: { start?: LogMarker; end?: LogMarker };
 }
@@ -104,6 +109,7 @@ export function buildSample(raw: RawPodStart): BuiltSample {
     const before = parsePrometheusText(raw.metricsBefore);
     const after = parsePrometheusText(raw.metricsAfter);
     const plugin = pluginDelta(before, after);
+    if (!plugin.length && raw.providerConfigured === false) sample.plugin = [];
     if (plugin.length) {
       sample.plugin = plugin;
       const ran = plugin.filter((p) => p.calls > 0);

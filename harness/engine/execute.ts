@@ -14,11 +14,11 @@ import { credentialHash } from '../credprovider/hash.ts';
 import { recordPath } from '../node/records.ts';
 import type { RegistryStack } from '../registry/stack.ts';
 import type { Credential } from '../registry/token-service.ts';
-import type { Attempt, Observation, ScenarioResult, SetupCheck } from '../report/types.ts';
+import type { Attempt, Observation, ScenarioResult, SetupCheck, SwapEvidence } from '../report/types.ts';
 import { generatePassword, redact } from '../util/secrets.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, factsOf, gateOn } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, type Resolver } from './model.ts';
-import { attributedRequests, classify, decisiveEvents, recordEntryOf, watchDecision, type Attribution } from './observe.ts';
+import { attributedRequests, classify, decisiveEvents, imageRefOf, recordEntryOf, watchDecision, type Attribution } from './observe.ts';
 import { judge, sameOutcome } from './judge.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { ImageSpec, PodSpec, Step } from './spec.ts';
@@ -262,6 +262,31 @@ export class ScenarioRun {
     this.phaseIndex++;
   }
 
+  /** Evidence of each kubelet swap: the record files' API versions read before and after, and the model's. */
+  readonly swaps: SwapEvidence[] = [];
+
+  /**
+   * The API version of each of this scenario's images' pulled records as the node's files say
+   * (`none` when the image or its record is absent, `unreadable` when the file does not decode).
+   */
+  async recordVersionsOnNode(): Promise<Record<string, string>> {
+    const node = this.env.worker.node;
+    const out: Record<string, string> = {};
+    for (const sym of Object.keys(this.planned.spec.world.images)) {
+      const ref = await imageRefOf(node, this.model.reference(sym));
+      const file = ref ? await node.readPulledRecord(ref) : undefined;
+      out[sym] = !file ? 'none' : file.record ? (file.record.apiVersion.split('/')[1] ?? file.record.apiVersion) : 'unreadable';
+    }
+    return out;
+  }
+
+  /** Notes a swap the window performed (after passBarrier: the model has applied it). */
+  noteSwap(swap: { from: string; to: string; seconds: number }, before: Record<string, string>, after: Record<string, string>): void {
+    const expected = this.model.storedVersions();
+    const ok = Object.keys(expected).every((k) => expected[k] === after[k]);
+    this.swaps.push({ ...swap, recordsBefore: before, recordsAfter: after, expectedAfter: expected, ok });
+  }
+
   private async step(step: Step, signal?: AbortSignal): Promise<void> {
     const node = this.env.worker.node;
     if ('pod' in step) {
@@ -342,7 +367,7 @@ export class ScenarioRun {
   }
 
   private recordApiVersion(): string {
-    return factsOf(this.planned.kubelet)?.recordApiVersion ?? 'v1beta1';
+    return factsOf(this.model.version)?.recordApiVersion ?? 'v1beta1';
   }
 
   private async imageRef(sym: string): Promise<string> {
@@ -412,8 +437,25 @@ export class ScenarioRun {
   }
 
   private finish(prediction: Prediction, observation: Observation, before: CredentialEntry | undefined): void {
-    const espOn = !!factsOf(this.planned.kubelet)?.ensureSecretPulledImages && gateOn(this.planned.kubelet, ENSURE_SECRET_PULLED_IMAGES, this.model.kubelet().gates);
+    const version = this.model.version;
+    const espOn = !!factsOf(version)?.ensureSecretPulledImages && gateOn(version, ENSURE_SECRET_PULLED_IMAGES, this.model.kubelet().gates);
     const v = judge({ prediction, observation, entryBefore: before, checkRecord: espOn && prediction.outcome !== 'config-refused' && !this.planned.spec.recover, recover: this.planned.spec.recover });
+    // Records on disk after each kubelet swap, against the model (migration at start, A6).
+    for (const sw of this.swaps.filter((x) => !x.ok)) {
+      const diff = Object.keys(sw.expectedAfter).filter((k) => sw.expectedAfter[k] !== sw.recordsAfter[k]).map((k) => `${k}: expected ${sw.expectedAfter[k]}, found ${sw.recordsAfter[k]}`);
+      v.problems.push(`records after the swap ${sw.from} -> ${sw.to}: ${diff.join(', ')}`);
+      if (v.status === 'passed') v.status = 'failed';
+    }
+    if (this.planned.spec.observeOnly && v.status !== 'error') {
+      // Reported, not judged: the oracle's reading is the fail-safe one; a pod that runs where it refuses fails open.
+      const runs = ['runs-cached', 'reverifies-runs', 'pulls-runs'].includes(observation.outcome);
+      const refuses = prediction.outcome === 'never-pull' || prediction.outcome === 'pull-fails';
+      const failOpen = runs && refuses;
+      const agrees = v.status === 'passed' || v.status === 'known-bug';
+      const message = `observed ${observation.outcome}: ${observation.summary}; the oracle's fail-safe reading: ${prediction.outcome}${prediction.cause ? ` (${prediction.cause})` : ''}${agrees ? ', which the kubelet matched' : ''}${failOpen ? '. FAILS OPEN: the pod ran a private image the fail-safe reading refuses' : ''}; not judged (outside what the specification promises)`;
+      this.result = { ...this.resultWith('observed', [message, ...v.problems.filter((q) => q.startsWith('records after')), ...v.notes].join('; '), prediction, observation), ...(failOpen ? { failOpen: true } : {}) };
+      return;
+    }
     const override = testHooks.overrideVerdict?.(this.planned.name);
     if (override) {
       v.status = override.status;
@@ -436,7 +478,7 @@ export class ScenarioRun {
       kind: 'oracle', id: this.planned.id, key: `${this.planned.id}@${this.planned.kubelet}`, suite: this.planned.suite, name: this.planned.name, kubelet: this.planned.kubelet,
       labels: this.planned.labels, status, message,
       expected: { outcome: p.outcome, cause: p.cause, reason: p.reason, registryContact: p.registryContact, event: p.event, record: p.record, stsExchanges: p.stsExchanges, mustPullCheck: p.mustPullCheck, rules: p.rules, knownBug: p.knownBug, uncertain: p.uncertain },
-      observed: observation, setup: this.setupChecks, attempts: [attempt], worker: this.env.worker.name,
+      observed: observation, setup: this.setupChecks, ...(this.swaps.length ? { swaps: this.swaps } : {}), attempts: [attempt], worker: this.env.worker.name,
       startedAt: this.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds,
     };
   }

@@ -6,7 +6,7 @@ import { log, setStatusLine } from '../util/log.ts';
 import type { PlannedScenario } from './plan.ts';
 import { describeSettings, type Progress, type Window } from './schedule.ts';
 
-const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', 'known-bug': 'KNOWN BUG', 'not-applicable': 'N/A', error: 'ERROR', flaky: 'FLAKY', 'not-run': 'NOT RUN' };
+const MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', 'known-bug': 'KNOWN BUG', 'not-applicable': 'N/A', error: 'ERROR', flaky: 'FLAKY', 'not-run': 'NOT RUN', observed: 'OBSERVED' };
 
 export class RunProgress implements Progress {
   private readonly tty: boolean;
@@ -52,7 +52,7 @@ export class RunProgress implements Progress {
   scenarioFinished(r: ScenarioResult): void {
     this.running.delete(r.name);
     this.done++;
-    log(`${MARK[r.status] ?? r.status} ${r.name} [${r.kubelet}] (${r.seconds.toFixed(1)}s)${r.status !== 'passed' && r.message ? `: ${r.message}` : ''}`);
+    log(`${r.failOpen ? 'FAILS OPEN' : MARK[r.status] ?? r.status} ${r.name} [${r.kubelet}] (${r.seconds.toFixed(1)}s)${r.status !== 'passed' && r.message ? `: ${r.message}` : ''}`);
     this.draw();
   }
 

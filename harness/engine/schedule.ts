@@ -12,7 +12,7 @@ import { isBarrier, kubeletModel } from './model.ts';
 import { ScenarioRun, SetupFailed, type ExecEnv } from './execute.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { KubeletSettingsSpec, Step } from './spec.ts';
-import { KubeletRefusedError, type Worker } from './worker.ts';
+import { KubeletRefusedError, type Swap, type Worker } from './worker.ts';
 import { nodeMetrics, metricDeltas, checkWindowMetrics } from './metrics.ts';
 import { factsOf } from '../oracle/versions.ts';
 import { collectBundle } from './bundle.ts';
@@ -111,7 +111,10 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   o.progress.windowStarted(w, worker.name);
   const exec: ExecEnv = { ...env, worker };
   const runs = scenarios.map((s) => new ScenarioRun(s, o.attempt, exec));
-  const toModel = (settings: KubeletSettingsSpec) => kubeletModel(w.kubelet, settings, o.registryHost, undefined, runs.length === 1 ? runs[0]?.key : undefined);
+  const toModel = (settings: KubeletSettingsSpec, version = worker.version) => kubeletModel(version, settings, o.registryHost, undefined, runs.length === 1 ? runs[0]?.key : undefined);
+  const swapsBefore = worker.swaps.length;
+  /** The swap the last swapKubelet barrier made (set by configure). */
+  let lastSwap: Swap | undefined;
   const parallel = w.exclusive ? 1 : o.parallel;
   const timeoutOf = (r: ScenarioRun): number => r.planned.spec.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS;
   const alive = (): ScenarioRun[] => runs.filter((r) => !r.result);
@@ -132,16 +135,19 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     if (segmentStart && now) for (const [k, v] of Object.entries(metricDeltas(segmentStart, now))) metrics[k] = (metrics[k] ?? 0) + v;
   };
 
-  const configure = async (settings: KubeletSettingsSpec, why: string): Promise<boolean> => {
-    const key = JSON.stringify(settings);
-    if (worker.current === key && why.startsWith('window')) return true;
+  const configure = async (settings: KubeletSettingsSpec, why: string, swapTo?: string): Promise<boolean> => {
+    const key = JSON.stringify({ version: swapTo ?? worker.version, settings });
+    if (worker.current === key && why.startsWith('window') && !swapTo) return true;
     try {
+      const version = swapTo ?? worker.version;
       let extraArgs: string[] = [];
       if (settings.provider) {
         if (!env.sts || !env.controlPlane) throw new HarnessError('a window configures a credential provider but the run has no STS');
-        extraArgs = await configureProvider(worker, env.controlPlane, settings.provider, { kubelet: w.kubelet, registryHost: o.registryHost, sts: env.sts });
+        extraArgs = await configureProvider(worker, env.controlPlane, settings.provider, { kubelet: version, registryHost: o.registryHost, sts: env.sts });
       }
-      await worker.apply(toModel(settings), key, why, o.signal, { extraArgs, nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined });
+      const options = { extraArgs, nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined };
+      if (swapTo) lastSwap = await worker.swapTo(swapTo, await kubeletBinary(swapTo), toModel(settings, swapTo), key, why, o.signal, options);
+      else await worker.apply(toModel(settings), key, why, o.signal, options);
       return true;
     } catch (err) {
       if (!(err instanceof KubeletRefusedError)) throw err;
@@ -153,6 +159,8 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
 
   try {
     for (const r of runs) o.progress.scenarioStarted(r.planned, o.attempt);
+    // A window starts on the version it was planned for (a previous window may have swapped the kubelet).
+    if (worker.version !== w.kubelet) await restoreWorker(worker, w.kubelet, o.signal);
     if (await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`)) {
       segmentStart = await scrape();
       const step = async (r: ScenarioRun, what: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> => {
@@ -180,6 +188,18 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
           await endSegment();
           if ('restartKubelet' in barrier) {
             await worker.restart(`window ${w.index}: restart (barrier ${phase + 1})`, o.signal);
+          } else if ('swapKubelet' in barrier) {
+            const before = new Map<ScenarioRun, Record<string, string>>();
+            for (const r of alive()) before.set(r, await r.recordVersionsOnNode());
+            lastSwap = undefined;
+            if (!(await configure(barrier.kubelet, `window ${w.index}: kubelet ${worker.version} -> ${barrier.swapKubelet} (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`, barrier.swapKubelet))) break;
+            segmentStart = await scrape();
+            const swap = lastSwap as Swap | undefined;
+            for (const r of alive()) {
+              r.passBarrier();
+              if (swap) r.noteSwap(swap, before.get(r) ?? {}, await r.recordVersionsOnNode());
+            }
+            continue;
           } else if ('kubelet' in barrier) {
             if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
           }
@@ -194,6 +214,10 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     for (const r of alive()) fail(r, err);
   } finally {
     await Promise.all(runs.map((r) => r.dispose().catch(() => undefined)));
+    // Back to the provisioned kubelet, records wiped (they were written by another version), for the next window.
+    if (worker.version !== worker.provisionedVersion && !o.signal?.aborted) {
+      await restoreWorker(worker, worker.provisionedVersion, o.signal).catch((err: unknown) => o.progress.note(`${worker.name}: could not return to kubelet ${worker.provisionedVersion}: ${(err as Error).message}`));
+    }
   }
   const results: ScenarioResult[] = [];
   for (const r of runs) {
@@ -216,11 +240,24 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   };
   // The image manager's counters exist from 1.35; a window whose configuration was refused counted nothing.
   const counted = runs.filter((r) => r.result && r.result.status !== 'error' && r.result.status !== 'not-run' && r.result.observed?.outcome !== 'config-refused');
-  if (window.metrics && factsOf(w.kubelet)?.imageManagerMetrics && counted.length === runs.length && !o.signal?.aborted) {
+  // Not across kubelet swaps: the versions' counters differ (and older ones have none).
+  if (window.metrics && factsOf(w.kubelet)?.imageManagerMetrics && counted.length === runs.length && worker.swaps.length === swapsBefore && !o.signal?.aborted) {
     window.metricsCheck = checkWindowMetrics(counted.flatMap((r) => r.checksCounted((r.result as ScenarioResult).status)), counted.reduce((n, r) => n + r.podStarts, 0), window.metrics);
     if (!window.metricsCheck.ok) o.progress.note(`window ${w.index}: the image manager's counters disagree with the oracle: ${window.metricsCheck.problems.join('; ')}`);
   }
   return { results, window };
+}
+
+/** The kubelet binary of a release (a kubelet-only build, cached after the first time). */
+async function kubeletBinary(version: string): Promise<string> {
+  const { buildKubelet } = await import('../build/kubernetes.ts');
+  return buildKubelet(version);
+}
+
+/** Swaps a worker back to a version with default settings and no pull records. */
+async function restoreWorker(worker: Worker, version: string, signal?: AbortSignal): Promise<void> {
+  const settings: KubeletSettingsSpec = {};
+  await worker.swapTo(version, await kubeletBinary(version), kubeletModel(version, settings, ''), JSON.stringify({ version, settings }), `restore kubelet ${version}`, signal, { wipeRecords: true });
 }
 
 const nodeWideUsers = new WeakMap<object, { username: string; password: string }>();

@@ -79,9 +79,22 @@ export interface Restart {
   seconds: number;
 }
 
+/** A kubelet moved to another version in place (drain, stop, swap, configure, start, uncordon). */
+export interface Swap {
+  from: string;
+  to: string;
+  why: string;
+  /** Drain to Ready and uncordoned. */
+  seconds: number;
+}
+
 export class Worker {
   readonly node: KindNode;
-  readonly version: string;
+  /** The kubelet version the worker runs now (swapKubelet steps change it; each window starts on provisionedVersion). */
+  version: string;
+  /** The version the worker was provisioned with, and returns to after a window that swapped it. */
+  readonly provisionedVersion: string;
+  readonly swaps: Swap[] = [];
   /** config.yaml and /etc/default/kubelet as they were after provisioning. */
   private readonly baseConfig: string;
   private readonly baseDefaults: string;
@@ -92,6 +105,7 @@ export class Worker {
   private constructor(node: KindNode, version: string, baseConfig: string, baseDefaults: string) {
     this.node = node;
     this.version = version;
+    this.provisionedVersion = version;
     this.baseConfig = baseConfig;
     this.baseDefaults = baseDefaults;
   }
@@ -118,6 +132,28 @@ export class Worker {
     const r = await this.restart(why, signal);
     this.current = key;
     return r;
+  }
+
+  /**
+   * Moves the kubelet to another version in place, as an operator upgrades a node: drain (images and
+   * /var/lib/kubelet stay), stop, put the binary in ("original": the node image's own kubelet), write
+   * the configuration for that version, start, wait for Ready, uncordon. `wipeRecords` clears the pull
+   * records first (returning a worker to its provisioned state, not an upgrade step). Throws
+   * KubeletRefusedError when the new kubelet will not start with its configuration (the node stays cordoned).
+   */
+  async swapTo(version: string, binary: string | 'original', m: KubeletModel, key: string, why: string, signal?: AbortSignal, o: { extraArgs?: string[]; nodeDockerConfig?: string; wipeRecords?: boolean } = {}): Promise<Swap> {
+    const t0 = performance.now();
+    const from = this.version;
+    await this.node.drain();
+    await this.node.exec(['systemctl', 'stop', 'kubelet']);
+    if (o.wipeRecords) await this.node.wipeRecords({ restart: false });
+    await this.node.installKubelet(binary);
+    this.version = version;
+    await this.apply(m, key, why, signal, o);
+    await this.node.uncordon();
+    const swap = { from, to: version, why, seconds: (performance.now() - t0) / 1000 };
+    this.swaps.push(swap);
+    return swap;
   }
 
   /** Restarts the kubelet and waits until it is Ready; a kubelet that exits instead is reported with its reason. */

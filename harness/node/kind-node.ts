@@ -199,13 +199,35 @@ export class KindNode {
   async swapKubelet(binary: string, o: { wipeRecords?: boolean } = {}): Promise<number> {
     await this.exec(['systemctl', 'stop', 'kubelet']);
     if (o.wipeRecords) await this.wipeRecords({ restart: false });
-    await run(['docker', 'cp', binary, `${this.name}:/usr/bin/kubelet.pullproof-new`], { timeoutMs: 120_000 });
-    await this.exec(['sh', '-c', 'chmod 0755 /usr/bin/kubelet.pullproof-new && mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet']);
+    await this.installKubelet(binary);
     const since = new Date(Date.now() - 1000);
     const t0 = performance.now();
     await this.exec(['systemctl', 'start', 'kubelet']);
     await this.waitReady(since);
     return (performance.now() - t0) / 1000;
+  }
+
+  /**
+   * Puts another kubelet binary in place (the kubelet must be stopped). The node image's own kubelet is
+   * kept once as /usr/bin/kubelet.pullproof-orig; `binary` "original" puts it back.
+   */
+  async installKubelet(binary: string | 'original'): Promise<void> {
+    await this.exec(['sh', '-c', '[ -e /usr/bin/kubelet.pullproof-orig ] || cp -p /usr/bin/kubelet /usr/bin/kubelet.pullproof-orig']);
+    if (binary === 'original') {
+      await this.exec(['cp', '-p', '/usr/bin/kubelet.pullproof-orig', '/usr/bin/kubelet']);
+      return;
+    }
+    await run(['docker', 'cp', binary, `${this.name}:/usr/bin/kubelet.pullproof-new`], { timeoutMs: 120_000 });
+    await this.exec(['sh', '-c', 'chmod 0755 /usr/bin/kubelet.pullproof-new && mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet']);
+  }
+
+  /** Cordons the node and evicts its pods (daemon sets stay), as before a kubelet minor upgrade. */
+  async drain(timeoutSeconds = 120): Promise<void> {
+    await this.kubectl(['drain', this.name, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--grace-period=5', `--timeout=${timeoutSeconds}s`], { timeoutMs: (timeoutSeconds + 30) * 1000 });
+  }
+
+  async uncordon(): Promise<void> {
+    await this.kubectl(['uncordon', this.name]);
   }
 
   // ---- observation -------------------------------------------------------------------------------

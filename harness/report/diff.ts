@@ -132,7 +132,7 @@ export function diffReports(a: Report, b: Report, o: { by?: MatchBy } = {}): Rep
   };
 }
 
-const WORD: Record<ScenarioResult['status'], string> = { passed: 'agrees', failed: 'disagrees', 'known-bug': 'known bug', 'not-applicable': 'not applicable', error: 'error', flaky: 'flaky', 'not-run': 'not run' };
+const WORD: Record<ScenarioResult['status'], string> = { passed: 'agrees', failed: 'disagrees', 'known-bug': 'known bug', 'not-applicable': 'not applicable', error: 'error', flaky: 'flaky', 'not-run': 'not run', observed: 'observed (not judged)' };
 
 function verdict(s: VerdictSide): string {
   return `${WORD[s.status]}${s.observed ? ` (observed ${s.observed})` : ''}`;

@@ -19,6 +19,7 @@ export const VERDICT: Record<ScenarioStatus, { word: string; mark: string; cls: 
   error: { word: 'error', mark: '!', cls: 'v-err' },
   flaky: { word: 'flaky (agreed on a retry)', mark: '~', cls: 'v-flaky' },
   'not-run': { word: 'not run', mark: '·', cls: 'v-notrun' },
+  observed: { word: 'observed (not judged)', mark: '◌', cls: 'v-obs' },
 };
 
 const CSS = `
@@ -30,7 +31,7 @@ table{border-collapse:collapse;margin:6px 0 10px}th,td{border:1px solid var(--li
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .chips{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0}.chip{padding:3px 10px;border-radius:12px;font-weight:600;border:1px solid transparent}
 .v-pass{background:#e3f4e6;color:#1b5e20;border-color:#a5d6a7}.v-fail{background:#fde4e4;color:#b71c1c;border-color:#ef9a9a}
-.v-bug{background:#f1e4f7;color:#5b1a7a;border-color:#ce93d8}.v-na{background:#eef0f2;color:#4b5259;border-color:#cfd4d9}
+.v-bug{background:#f1e4f7;color:#5b1a7a;border-color:#ce93d8}.v-obs{background:#e3f2fd;color:#0d3c61;border-color:#90caf9}.v-na{background:#eef0f2;color:#4b5259;border-color:#cfd4d9}
 .v-err{background:#fff0dc;color:#a34500;border-color:#ffcc80}.v-flaky{background:#fff7cf;color:#7a5d00;border-color:#f0d56b}
 .v-notrun{background:#fff;color:#6b7280;border:1px dashed #9ca3af}
 .cell{display:block;padding:3px 6px;margin:2px 0;border-radius:4px;border:1px solid transparent;font-size:13px}
@@ -112,7 +113,7 @@ function loophole(report: Report): string {
   return pairs.map(([off, on]) => `<h3>${h(off.suite)} on kubelet ${h(off.kubelet)}: ${h(off.labels.pullPolicy ?? '')}, ${h(off.labels.credential ?? '')}</h3><div class="pair">${side(off, 'KubeletEnsureSecretPulledImages off (the loophole)')}${side(on, 'KubeletEnsureSecretPulledImages on (its closure)')}</div>`).join('\n');
 }
 
-const FILL: Record<ScenarioStatus, string> = { passed: '#66bb6a', failed: '#e53935', 'known-bug': '#ab47bc', 'not-applicable': '#b0b7bf', error: '#fb8c00', flaky: '#e0b400', 'not-run': '#d1d5db' };
+const FILL: Record<ScenarioStatus, string> = { passed: '#66bb6a', failed: '#e53935', 'known-bug': '#ab47bc', 'not-applicable': '#b0b7bf', error: '#fb8c00', flaky: '#e0b400', 'not-run': '#d1d5db', observed: '#64b5f6' };
 
 /** The run as SVG: one band per window (and worker), scenarios as bars packed into rows so overlapping ones sit one above the other. */
 export function timeline(report: Report): string {
@@ -210,8 +211,9 @@ function detail(r: ScenarioResult): string {
 
 export function renderHtml(report: Report): string {
   const s = report.summary;
-  const counts: [ScenarioStatus, number][] = [['passed', s.passed], ['failed', s.failed], ['known-bug', s.knownBugs], ['flaky', s.flaky], ['error', s.errors], ['not-applicable', s.notApplicable], ['not-run', s.notRun]];
-  const problems = report.scenarios.filter((r) => ['failed', 'error', 'known-bug', 'flaky'].includes(r.status));
+  const counts: [ScenarioStatus, number][] = [['passed', s.passed], ['failed', s.failed], ['known-bug', s.knownBugs], ['flaky', s.flaky], ['error', s.errors], ['not-applicable', s.notApplicable], ['not-run', s.notRun], ['observed', s.observed ?? 0]];
+  const problems = report.scenarios.filter((r) => ['failed', 'error', 'known-bug', 'flaky', 'observed'].includes(r.status));
+  const failOpen = report.scenarios.filter((r) => r.failOpen);
   const failedChecks = report.checks.filter((c) => !c.ok);
   const title = `pullproof report: ${report.run.suites.join(', ')} (run ${report.run.id})`;
   const verdict = report.run.exitCode === 0 ? '<div class="banner ok">Every scenario agrees with the oracle (known bugs and flaky passes reported below).</div>'
@@ -222,6 +224,7 @@ export function renderHtml(report: Report): string {
     report.run.complete ? '' : `<div class="banner bad">Incomplete report: ${h(report.run.incompleteReason ?? 'interrupted')}.</div>`,
     report.mergedFrom ? `<p>Merged from ${report.mergedFrom.length} shard report(s): ${report.mergedFrom.map((m) => `run <code>${h(m.runId)}</code>${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''} from <code>${h(m.reportDir)}</code>`).join('; ')}.</p>` : '',
     verdict,
+    failOpen.length ? `<div class="banner bad" id="fail-open"><strong>Fails open:</strong> ${failOpen.length} observed scenario(s) ran a pod the oracle's fail-safe reading refuses (a pod without the credentials runs a private image): ${failOpen.map((r) => `<code>${h(r.key)}</code>`).join(', ')}.</div>` : '',
     `<div class="chips" id="counts">${counts.map(([st, n]) => chip(st, n)).join('')}<span class="chip v-na">${s.total} scenario(s)</span></div>`,
     // A bench report (pullproof bench latency): its tables and plots come first.
     report.bench ? renderBenchHtml(report.bench) : '',

@@ -99,6 +99,11 @@ function testcase(r: ScenarioResult): string {
       slot.skipped.push(`      <skipped message="${esc(`known bug${bug ? ` kubernetes#${bug.issue} (${bug.title})` : ''}: ${r.message ?? ''}`)}"/>`);
       break;
     }
+    case 'observed':
+      // Reported, not judged; failing open is a failure a CI must see.
+      if (r.failOpen) slot.failure.push(`      <failure message="${esc(`fails open: ${r.message ?? ''}`)}" type="fail-open">${esc(evidence(r))}</failure>`);
+      else slot.skipped.push(`      <skipped message="${esc(`observed, not judged: ${r.message ?? ''}`)}"/>`);
+      break;
     case 'not-applicable':
       slot.skipped.push(`      <skipped message="${esc(`not applicable: ${r.message ?? r.expected?.reason ?? ''}`)}"/>`);
       break;
@@ -116,9 +121,9 @@ interface Counts { tests: number; failures: number; errors: number; skipped: num
 function counts(list: readonly ScenarioResult[]): Counts {
   return {
     tests: list.length,
-    failures: list.filter((r) => r.status === 'failed').length,
+    failures: list.filter((r) => r.status === 'failed' || r.failOpen).length,
     errors: list.filter((r) => r.status === 'error' || r.status === 'not-run').length,
-    skipped: list.filter((r) => r.status === 'known-bug' || r.status === 'not-applicable').length,
+    skipped: list.filter((r) => r.status === 'known-bug' || r.status === 'not-applicable' || (r.status === 'observed' && !r.failOpen)).length,
     time: list.reduce((s, r) => s + r.seconds, 0),
   };
 }

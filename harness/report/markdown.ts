@@ -4,7 +4,7 @@
 import { renderBenchMarkdown } from '../bench/markdown.ts';
 import type { Report, ScenarioResult } from './types.ts';
 
-const ICON: Record<string, string> = { passed: 'pass', failed: '**FAIL**', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: '**ERROR**', flaky: 'flaky', 'not-run': 'not run' };
+const ICON: Record<string, string> = { passed: 'pass', failed: '**FAIL**', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: '**ERROR**', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -23,14 +23,18 @@ export function renderMarkdown(r: Report): string {
     `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
     '',
     ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
-    `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run** (of ${s.total}); exit code ${r.run.exitCode}.`,
+    `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run${s.observed ? `, ${s.observed} observed (not judged)` : ''}** (of ${s.total}); exit code ${r.run.exitCode}.`,
     '',
   ];
+  const failOpen = r.scenarios.filter((x) => x.failOpen);
+  if (failOpen.length) {
+    lines.push(`> **Fails open:** ${failOpen.length} observed scenario(s) ran a pod the oracle's fail-safe reading refuses (a pod without the credentials runs a private image): ${failOpen.map((x) => `\`${x.key}\``).join(', ')}.`, '');
+  }
   // A bench report (pullproof bench latency): its tables first, one heading level down.
   if (r.bench) lines.push(renderBenchMarkdown(r.bench).replace(/^(#+) /gm, '#$1 '));
-  const problems = r.scenarios.filter((x) => ['failed', 'error', 'known-bug', 'flaky'].includes(x.status));
+  const problems = r.scenarios.filter((x) => ['failed', 'error', 'known-bug', 'flaky', 'observed'].includes(x.status));
   if (problems.length) {
-    lines.push('## Disagreements, errors, known bugs and flaky passes', '');
+    lines.push('## Disagreements, errors, known bugs, flaky passes and observations', '');
     for (const x of problems) {
       lines.push(`- **${ICON[x.status]}** ${x.name} [${x.kubelet}]: ${cell(x.message ?? '')}`);
       if (x.expected?.rules.length) lines.push(`  - rules: ${x.expected.rules.map((q) => `${q.id} (${q.section})`).join(' > ')}`);

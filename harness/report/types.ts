@@ -19,7 +19,13 @@ export type ScenarioStatus =
   /** Passed on a retry after failing or erring: reported, never hidden. */
   | 'flaky'
   /** Not run: the run was interrupted or timed out first. */
-  | 'not-run';
+  | 'not-run'
+  /**
+   * Reported, not judged: the behaviour is outside what the specification promises (a kubelet rolled back
+   * below the version that wrote its records). A pod that runs where the oracle's fail-safe reading
+   * refuses it is flagged as failing open (ScenarioResult.failOpen), which fails the run.
+   */
+  | 'observed';
 
 export interface ObservedRequest {
   target: 'registry' | 'token' | 'sts';
@@ -96,6 +102,20 @@ export interface SetupCheck {
   ok: boolean;
 }
 
+/** A kubelet swapped in place during a scenario (upgrade, rollback), with the record files read before and after. */
+export interface SwapEvidence {
+  from: string;
+  to: string;
+  /** Drain to Ready and uncordoned. */
+  seconds: number;
+  /** API version of each of the scenario's images' pulled record files (none, unreadable, v1alpha1, v1beta1). */
+  recordsBefore: Record<string, string>;
+  recordsAfter: Record<string, string>;
+  /** What the oracle's model expects on disk after the new kubelet started. */
+  expectedAfter: Record<string, string>;
+  ok: boolean;
+}
+
 export interface ScenarioResult {
   /** oracle: judged against the oracle; check: a harness self-check with its own assertions (registry suite). */
   kind: 'oracle' | 'check';
@@ -116,6 +136,10 @@ export interface ScenarioResult {
   /** Notes of a check scenario: what it verified. */
   notes?: string[];
   setup: SetupCheck[];
+  /** Observed (not judged) scenarios: a pod ran where the oracle's fail-safe reading refuses it. */
+  failOpen?: boolean;
+  /** Kubelet swaps the scenario went through, with their record evidence. */
+  swaps?: SwapEvidence[];
   attempts: Attempt[];
   /** Node the scenario ran on, and the index of its kubelet-configuration window. */
   worker?: string;
@@ -192,6 +216,9 @@ export interface Summary {
   errors: number;
   flaky: number;
   notRun: number;
+  /** Reported, not judged (rollbacks), and how many of them failed open. */
+  observed?: number;
+  failOpen?: number;
 }
 
 export interface Report {
@@ -237,14 +264,15 @@ export function summarize(scenarios: readonly ScenarioResult[]): Summary {
   return {
     total: scenarios.length, passed: count('passed'), failed: count('failed'), knownBugs: count('known-bug'),
     notApplicable: count('not-applicable'), errors: count('error'), flaky: count('flaky'), notRun: count('not-run'),
+    observed: count('observed'), failOpen: scenarios.filter((x) => x.failOpen).length,
   };
 }
 
 /** Exit codes: 0 all passed (known bugs and flaky passes allowed), 1 a conformance failure, 3 infrastructure, 4 nothing ran. */
 export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'> & { windows?: WindowResult[] }): number {
   const s = r.summary;
-  if (s.failed > 0 || (r.windows ?? []).some((w) => w.metricsCheck && !w.metricsCheck.ok)) return 1;
+  if (s.failed > 0 || (s.failOpen ?? 0) > 0 || (r.windows ?? []).some((w) => w.metricsCheck && !w.metricsCheck.ok)) return 1;
   if (s.errors > 0 || s.notRun > 0 || r.checks.some((c) => !c.ok) || !r.run.complete) return 3;
-  if (s.passed + s.flaky + s.knownBugs === 0) return 4;
+  if (s.passed + s.flaky + s.knownBugs + (s.observed ?? 0) === 0) return 4;
   return 0;
 }

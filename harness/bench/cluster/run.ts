@@ -245,7 +245,7 @@ export async function runBenchLatency(o: BenchLatencyOptions): Promise<BenchLate
             const pod = await world.mint(s);
             const r = await runPodStart(runtime.pods, s, pod.spec, { timeoutMs: o.podTimeoutMs ?? 120_000, signal, previousGone: runtime.gone });
             runtime.gone = r.gone;
-            const built = buildSample(r.raw);
+            const built = buildSample({ ...r.raw, providerConfigured: !!block.kubelet.serviceAccountProvider });
             samples.push(built.sample);
             // Kept as they come, so a run that fails later still has its raw samples.
             appendFileSync(samplesFile, redact(JSON.stringify(built.sample)) + '\n');
