@@ -13,6 +13,7 @@ export const NEEDS_ROOT_OR_DOCKER = {
   'test/cli-run.test.ts': 'whole runs: registry container, run network, fence',
   'test/cluster-smoke.test.ts': 'kind cluster',
   'test/cluster-suites.test.ts': 'kind cluster',
+  'test/cluster-upgrades.test.ts': 'kind cluster, kubelet swaps',
   'test/ecr-cluster.test.ts': 'kind cluster',
   'test/host.test.ts': 'host setup, containers',
   'test/node-image.test.ts': 'node image build, kind clusters',

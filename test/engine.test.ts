@@ -12,6 +12,8 @@ import { exitCodeFor, summarize, type Observation, type ScenarioResult } from '.
 import { predict } from '../harness/oracle/predict.ts';
 import { smoke } from '../suites/smoke.ts';
 import { loophole } from '../suites/loophole.ts';
+import { rollbacks, upgrades } from '../suites/upgrades.ts';
+import { ensureSecretPulled } from '../suites/ensure-secret-pulled.ts';
 import { pod, primedBy, privateImageWorld } from '../suites/lib.ts';
 import type { ScenarioSpec } from '../harness/engine/spec.ts';
 
@@ -191,4 +193,54 @@ test('a scenario timeout aborts its work (the signal passed down fires)', async 
     signal.addEventListener('abort', () => { aborted = true; resolve(undefined); });
   })), { message: /scenario "x" timed out after 0s/ });
   t.true(aborted);
+});
+
+test('upgrade chains: planned once from their own first kubelet, one window per chain and gate mode, under the newest kubelet of the chain as control plane', (t) => {
+  const p = plan({ suites: [upgrades], kubelets: ['v1.32.10', V135] });
+  const chainA = p.scenarios.filter((s) => s.id.startsWith('upgrades/1.33-to-1.36/'));
+  t.true(chainA.length > 0 && chainA.every((s) => s.kubelet === 'v1.33.13' && s.controlPlane === 'v1.36.3'), 'chain A starts on 1.33 under a 1.36 control plane');
+  t.true(p.scenarios.filter((s) => s.id.startsWith('upgrades/1.34-to-1.37/')).every((s) => s.kubelet === 'v1.34.4' && s.controlPlane === 'v1.37.2'));
+  t.is(new Set(p.scenarios.map((s) => s.id)).size, p.scenarios.length, '--kubelet does not multiply a suite that names its own kubelets');
+  // Scenarios with the same chain and settings share a window: the swaps happen once for all of them.
+  const windows = windowsOf(p.scenarios);
+  t.is(windows.length, 6);
+  t.true(windows.every((w) => w.barriers.length === 3 && w.barriers.every((b) => 'swapKubelet' in b)));
+  // The oracle judges the last pod with the last kubelet: the gate-on chain refuses a Never pod without a secret,
+  // the gate-off chain shows the migration caveat (the image counts as preloaded).
+  const verdict = (id: string): string | undefined => p.scenarios.find((s) => s.id === id)?.prediction.outcome;
+  t.is(verdict('upgrades/1.33-to-1.36/gate-on/pulled/no-secret/Never'), 'never-pull');
+  t.is(verdict('upgrades/1.33-to-1.36/gate-off-before-1.35/pulled/no-secret/Never'), 'runs-cached');
+  t.is(verdict('upgrades/1.33-to-1.36/gate-off-before-1.35/AlwaysVerify/pulled/same-secret/IfNotPresent'), 'reverifies-runs');
+  // Clusters: 1.33 cannot join a 1.37 control plane (four minors), so the chains need two.
+  t.deepEqual(clusterLayouts([{ kubelet: 'v1.33.13', controlPlane: 'v1.36.3' }, { kubelet: 'v1.34.4', controlPlane: 'v1.37.2' }]).map((c) => c.controlPlane).sort(), ['v1.36.3', 'v1.37.2']);
+});
+
+test('model: records written by 1.33 (v1alpha1) are migrated to v1beta1 when a 1.35 kubelet with the gate on starts, not by 1.34', (t) => {
+  const spec: ScenarioSpec = { id: 'u', name: 'u', world: privateImageWorld(), kubelet: { ensureSecretPulledImages: true }, act: pod('b', 'Never') };
+  const m = new ScenarioModel(spec, 'v1.33.13', planResolver('k'));
+  m.applyPod(pod('a', 'IfNotPresent', { secrets: ['pull-a'] }), m.predict(pod('a', 'IfNotPresent', { secrets: ['pull-a'] })));
+  t.deepEqual(m.storedVersions(), { img: 'v1alpha1' });
+  m.applyStep({ swapKubelet: 'v1.34.4', kubelet: { ensureSecretPulledImages: true } });
+  t.deepEqual(m.storedVersions(), { img: 'v1alpha1' });
+  m.applyStep({ swapKubelet: 'v1.35.4', kubelet: { ensureSecretPulledImages: true } });
+  t.deepEqual(m.storedVersions(), { img: 'v1beta1' });
+});
+
+test('rollbacks are observed, not judged; failing open fails the run', (t) => {
+  const p = plan({ suites: [rollbacks], kubelets: [V135] });
+  t.true(p.scenarios.every((s) => s.spec.observeOnly));
+  const r = (status: ScenarioResult['status'], failOpen?: boolean): ScenarioResult => ({ kind: 'oracle', id: 'x', key: `x-${status}-${failOpen}`, suite: 's', name: 'n', kubelet: V135, labels: {}, status, setup: [], attempts: [], seconds: 0, ...(failOpen ? { failOpen } : {}) });
+  const run = { complete: true } as never;
+  t.is(exitCodeFor({ summary: summarize([r('observed')]), checks: [], run }), 0, 'observed alone is not nothing-ran');
+  t.is(exitCodeFor({ summary: summarize([r('passed'), r('observed', true)]), checks: [], run }), 1);
+  t.deepEqual(summarize([r('observed'), r('observed', true)]).failOpen, 1);
+});
+
+test('--kubelet-limits: with recordedSecretsLimit 1 the oracle predicts a secret updated in place to a wrong password is no longer enough', (t) => {
+  const id = 'ensure-secret-pulled/AlwaysVerify/Never/secret-updated-wrong-password';
+  const upstream = plan({ suites: [ensureSecretPulled], kubelets: [V135], focus: [new RegExp(`^${id}$`)] });
+  const changed = plan({ suites: [ensureSecretPulled], kubelets: [V135], focus: [new RegExp(`^${id}$`)], limits: { recordedSecretsLimit: 1 } });
+  t.is(upstream.scenarios[0]?.prediction.outcome, 'runs-cached');
+  t.is(changed.scenarios[0]?.prediction.outcome, 'never-pull');
+  t.deepEqual(changed.scenarios[0]?.limits, { recordedSecretsLimit: 1 });
 });

@@ -60,10 +60,10 @@ test.serial('Ctrl-C in a paused build phase leaves no labelled container behind'
   // --force rebuilds the image from cached components, so the builder reaches the paused phase quickly.
   const child = start(['node-image', 'build', '--kubernetes', VERSION, '--force'], { PULLPROOF_TEST_PAUSE_IN_PHASE: 'build container' }, { entry: TEST_ENTRY });
   t.teardown(() => { if (child.child.exitCode === null) child.child.kill('SIGKILL'); });
-  const line = await child.waitFor(/build container pullproof-nodebuild-pp[0-9a-f]{6} \(run pp[0-9a-f]{6}\)/, 10 * 60_000);
+  const line = await child.waitFor(/build container pullproof-nodebuild-pp[0-9a-f]{6}-v[0-9-]+ \(run pp[0-9a-f]{6}\)/, 10 * 60_000);
   const runId = /\(run (pp[0-9a-f]{6})\)/.exec(line)?.[1] ?? '';
   await child.waitFor(/paused in phase "build container"/, 60_000);
-  t.deepEqual(containersOfRun(runId), [`pullproof-nodebuild-${runId}`], 'the build container exists while paused');
+  t.deepEqual(containersOfRun(runId), [`pullproof-nodebuild-${runId}-${VERSION.replace(/\./g, '-')}`], 'the build container exists while paused');
   child.child.kill('SIGINT');
   const result = await child.done;
   t.is(result.code, 130, result.stderr);

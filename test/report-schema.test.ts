@@ -79,7 +79,7 @@ test('tampered reports are rejected, naming the field: an extra field, a wrong e
   t.is(reportProblems(otherSchema)[0]?.path, '/schema');
 });
 
-test('writeReport refuses a report that does not match its schema (a harness bug), and writes nothing', (t) => {
+test('writeReport refuses a report that does not match its schema (a harness bug): no report files, the data kept as report.invalid.json', (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'pullproof-report-'));
   const dir = join(parent, 'out');
   t.teardown(() => rmSync(parent, { recursive: true, force: true }));
@@ -89,6 +89,9 @@ test('writeReport refuses a report that does not match its schema (a harness bug
   t.regex(err?.message ?? '', /harness bug: the report does not match pullproof-report\/v1/);
   t.regex((err as { detail?: string }).detail ?? '', /\/scenarios\/0\/status: must be one of/);
   t.false(existsSync(join(dir, 'report.json')));
+  t.false(existsSync(join(dir, 'junit.xml')));
+  t.regex(err?.message ?? '', /only .*report\.invalid\.json was written/);
+  t.is((JSON.parse(readFileSync(join(dir, 'report.invalid.json'), 'utf8')) as { scenarios: { status: string }[] }).scenarios[0]?.status, 'ok');
 });
 
 test('readReport refuses a report of another schema with a usage error (exit 2) naming the file', (t) => {

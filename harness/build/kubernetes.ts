@@ -48,6 +48,8 @@ export interface ComponentBuild {
 
 export interface KubeBuild {
   version: string;
+  /** Git commit of a source tree build. */
+  commit?: string;
   toolchain: string;
   binaries: Partial<Record<KubeComponent, string>>;
   builds: ComponentBuild[];
@@ -263,7 +265,10 @@ export async function buildKubelet(version: string): Promise<string> {
 /**
  * Builds components from a Kubernetes source tree (a release engineer's checkout). The tree's own
  * go.mod, go.work and .go-version drive the build; the result is cached by the tree's state (git
- * HEAD and a hash of `git status`, or the mtime of cmd/ without git).
+ * HEAD and a hash of `git status`, or a hash of every .go file's path, size and mtime without git).
+ * A tree without its staging modules (a release's module zip from the Go module proxy, unpacked and
+ * changed) is built through the release's wrapper module with `k8s.io/kubernetes => <tree>`; its
+ * version must then be given (`--kubelet v1.35.4`).
  */
 export async function buildFromSource(dirArg: string, components: readonly KubeComponent[], o: { version: string }): Promise<KubeBuild> {
   const dir = resolve(dirArg);
@@ -272,7 +277,7 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
   }
   const goVersionFile = join(dir, '.go-version');
   const toolchain = existsSync(goVersionFile) ? `go${readFileSync(goVersionFile, 'utf8').trim()}` : 'auto';
-  let state = `mtime:${statSync(join(dir, 'cmd')).mtimeMs}`;
+  let state = `files:${await treeDigest(dir)}`;
   let gitCommit: string | undefined;
   let treeState: 'clean' | 'dirty' = 'dirty';
   let gitVersion = o.version;
@@ -285,9 +290,41 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
     const describe = await run(['git', '-C', dir, 'describe', '--tags', '--match', 'v*', '--abbrev=14'], { allowFailure: true });
     if (describe.exitCode === 0 && describe.stdout.trim()) gitVersion = describe.stdout.trim() + (treeState === 'dirty' ? '-dirty' : '');
   }
-  const key = createHash('sha256').update(JSON.stringify([RECIPE, 'source', dir, state, toolchain, gitVersion])).digest('hex').slice(0, 12);
+  const moduleZip = !existsSync(join(dir, 'staging', 'src', 'k8s.io', 'api', 'go.mod'));
+  if (moduleZip && !/^v\d+\.\d+\.\d+/.test(gitVersion)) {
+    throw new UsageError('--kubernetes-source', `${dir} has no staging modules and no git history, so its release is unknown`, 'give the release it was unpacked from, e.g. --kubelet v1.35.4');
+  }
+  const key = createHash('sha256').update(JSON.stringify([RECIPE, 'source', dir, state, toolchain, gitVersion, moduleZip])).digest('hex').slice(0, 12);
   const binDir = cachePath('kubernetes', 'bin', `source-${key}`);
-  const result: KubeBuild = { version: gitVersion, toolchain, binaries: {}, builds: [] };
+  const result: KubeBuild = { version: gitVersion, toolchain, binaries: {}, builds: [], ...(gitCommit ? { commit: gitCommit } : {}) };
+  if (moduleZip) {
+    const release = gitVersion.replace(/[-+].*$/, '');
+    const src = await kubeSource(release);
+    const upstream = await wrapperModule(src);
+    const wdir = cachePath('kubernetes', 'modules', `source-${key}`);
+    mkdirSync(wdir, { recursive: true });
+    const replaces = [...stagingReplaces(readFileSync(src.goModPath, 'utf8'), release), `k8s.io/kubernetes => ${dir}`];
+    writeFileSync(join(wdir, 'go.mod'), wrapperGoMod(src, replaces));
+    copyFileSync(join(upstream, 'go.sum'), join(wdir, 'go.sum'));
+    const zipLdflags = ['-s', '-w', ...versionLdflags({ version: gitVersion, buildDate: src.buildDate, treeState: 'dirty' })].join(' ');
+    mkdirSync(binDir, { recursive: true });
+    for (const c of components) {
+      const out = join(binDir, c);
+      if (await usableEntry(out)) {
+        result.builds.push({ component: c, path: out, cached: true, seconds: 0 });
+      } else {
+        const t0 = performance.now();
+        await withSpaceCheck(binDir, () => run(['go', 'build', ...BUILD_FLAGS, `-ldflags=${zipLdflags}`, '-o', `${out}.tmp`, `k8s.io/kubernetes/cmd/${c}`], {
+          cwd: wdir, env: { ...kubeEnv(src.toolchain), GOFLAGS: '-mod=mod' }, timeoutMs: GO_BUILD_TIMEOUT_MS,
+        }));
+        await publishFile(`${out}.tmp`, out);
+        result.builds.push({ component: c, path: out, cached: false, seconds: (performance.now() - t0) / 1000 });
+        log(`  built ${c} from ${dir} (${gitVersion}) with ${src.toolchain} in ${((performance.now() - t0) / 1000).toFixed(0)}s`);
+      }
+      result.binaries[c] = out;
+    }
+    return result;
+  }
   const ldflags = ['-s', '-w', ...versionLdflags({ version: gitVersion, buildDate: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), gitCommit, treeState })].join(' ');
   mkdirSync(binDir, { recursive: true });
   for (const c of components) {
@@ -306,6 +343,12 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
     result.binaries[c] = out;
   }
   return result;
+}
+
+/** A digest of a tree's Go sources without reading them: every .go file's path, size and mtime. */
+async function treeDigest(dir: string): Promise<string> {
+  const list = await output(['find', '.', '-name', '*.go', '-not', '-path', './_output/*', '-printf', '%p %s %T@\n'], { cwd: dir, timeoutMs: 120_000 });
+  return createHash('sha256').update(list.split('\n').sort().join('\n')).digest('hex').slice(0, 16);
 }
 
 /** Copies a user-supplied kubelet into the cache (so the node image's input hash covers its bytes). */

@@ -48,6 +48,7 @@ export interface SelectionFlags {
   focus: string[];
   skip: string[];
   shard?: string;
+  kubeletLimits?: string;
 }
 
 /** Makes `import ... from 'pullproof'` resolve to this checkout's library entry, wherever the suite file lives. */
@@ -93,6 +94,22 @@ export async function selectSuites(f: Pick<SelectionFlags, 'suite' | 'suiteFile'
     out.push(s);
   }
   return [...new Map(out.map((s) => [s.name, s])).values()];
+}
+
+const LIMIT_NAMES = ['recordedSecretsLimit'] as const;
+
+/** --kubelet-limits recordedSecretsLimit=1: limits a changed kubelet build hard-codes, for the oracle. */
+export function parseLimits(text: string | undefined): { recordedSecretsLimit?: number } | undefined {
+  if (!text) return undefined;
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=');
+    if (!LIMIT_NAMES.includes(name as (typeof LIMIT_NAMES)[number])) throw new UsageError('--kubelet-limits', `no limit named "${name}"`, `use ${LIMIT_NAMES.join(', ')}, e.g. --kubelet-limits recordedSecretsLimit=1`);
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError('--kubelet-limits', `"${value}" is not a whole number for ${name}`, `e.g. --kubelet-limits ${name}=1`);
+    out[name as string] = n;
+  }
+  return out;
 }
 
 export function selectKubelets(f: Pick<SelectionFlags, 'kubelet' | 'kubernetes'>): string[] {
@@ -148,7 +165,8 @@ function selectionOptions(cmd: Command): Command {
     .option('--kubernetes <version>', `control plane and default kubelet version (default ${DEFAULT_CONTROL_PLANE}); built from source when missing`)
     .option('--focus <regexp>', 'only scenarios whose name or id matches (repeatable)', collect, [])
     .option('--skip <regexp>', 'leave out scenarios whose name or id matches (repeatable)', collect, [])
-    .option('--shard <K/N>', 'run the K-th of N deterministic shards (by scenario id)');
+    .option('--shard <K/N>', 'run the K-th of N deterministic shards (by scenario id)')
+    .option('--kubelet-limits <name=value,...>', `limits a changed kubelet build hard-codes, for the oracle: ${LIMIT_NAMES.join(', ')} (upstream 100)`);
 }
 
 export function registerRun(program: Command, defaultSuite: string): void {
@@ -177,7 +195,11 @@ export function registerRun(program: Command, defaultSuite: string): void {
     .option('--online', 'skip the egress fence (only where official images may be pulled)')
     .addOption(new Option('--timeout <duration>', 'stop, write a partial report and clean up after this long, e.g. 30m').argParser(parseDuration))
     .option('--registry-image <ref>', 'use an official registry image such as registry:3 instead of the one built from source (needs --online)')
-    .action(async (o: SelectionFlags & { parallel: number; retries: number; workers: number; rerunFailed?: string; dryRun?: boolean; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; registryImage?: string }) => {
+    .option('--kubelet-binary <path>', 'the kubelet build under test (a release candidate, a fork): used for the release it reports, on every worker and kubelet swap of that release')
+    .option('--kubernetes-source <dir>', 'build the kubelet under test from this Kubernetes source tree (a git checkout, or a release module zip unpacked: then give --kubelet vX.Y.Z)')
+    .action(async (o: SelectionFlags & { parallel: number; retries: number; workers: number; rerunFailed?: string; dryRun?: boolean; reportDir?: string; keep?: boolean; online?: boolean; timeout?: number; registryImage?: string; kubeletBinary?: string; kubernetesSource?: string }) => {
+      if (o.kubeletBinary && o.kubernetesSource) throw new UsageError('--kubelet-binary', 'give either --kubelet-binary or --kubernetes-source, not both', 'drop one of them');
+      const limits = parseLimits(o.kubeletLimits);
       if (o.registryImage && !o.online) {
         throw new UsageError('--registry-image', 'pulling an official image needs a reachable registry, and the fence blocks all egress', 'add --online on hosts that can reach Docker Hub, or drop --registry-image to use the registry built from source');
       }
@@ -204,8 +226,19 @@ export function registerRun(program: Command, defaultSuite: string): void {
         await printPlan(o, suites, false, true, ids);
         return;
       }
+      let build: import('../build/under-test.ts').KubeletBuildUnderTest | undefined;
+      if (o.kubeletBinary || o.kubernetesSource) {
+        const ut = await import('../build/under-test.ts');
+        build = o.kubeletBinary ? await ut.kubeletFromBinary(o.kubeletBinary) : await ut.kubeletFromSource(o.kubernetesSource as string, o.kubelet[0]);
+        ut.useKubeletBuild(build);
+        if (o.kubelet.length && !kubelets.includes(build.release)) {
+          throw new UsageError(o.kubeletBinary ? '--kubelet-binary' : '--kubernetes-source', `the build reports ${build.release} (${build.reported}), which is not among --kubelet ${kubelets.join(', ')}`, `add --kubelet ${build.release}, or drop --kubelet to test the build alone`);
+        }
+        if (!o.kubelet.length) kubelets.splice(0, kubelets.length, build.release);
+        process.stderr.write(`kubelet under test: ${build.reported}, sha256 ${build.sha256}${build.commit ? `, commit ${build.commit}` : ''} (${build.source} ${build.origin}), for ${build.release}\n`);
+      }
       const { planSuites, isCheckSuite } = await import('../engine/suites.ts');
-      const plan = planSuites({ suites, kubelets, focus, skip, shard, ids });
+      const plan = planSuites({ suites, kubelets, focus, skip, shard, ids, limits });
       const checks = suites.filter(isCheckSuite);
       if (plan.scenarios.filter((s) => s.status === 'planned').length === 0 && checks.length === 0) {
         process.stderr.write(`nothing to run: ${plan.scenarios.length} scenario(s) selected, all not applicable (${plan.filteredOut} filtered out, ${plan.otherShards} in other shards)\n`);
@@ -216,6 +249,7 @@ export function registerRun(program: Command, defaultSuite: string): void {
       const result = await runEngine({
         suites, kubelets, focus, skip, shard, ids, parallel: o.parallel, retries: o.retries, workersPerKubelet: o.workers,
         reportDir: o.reportDir, keep: o.keep, online: o.online, timeoutMs: o.timeout, registryImage: o.registryImage, command: process.argv.slice(2),
+        limits, kubeletBuild: build,
       });
       process.stdout.write(`${result.reportDir}\n`);
       process.exitCode = result.exitCode;
@@ -225,7 +259,7 @@ export function registerRun(program: Command, defaultSuite: string): void {
 async function printPlan(o: SelectionFlags, suites: AnySuite[], json: boolean | undefined, rules: boolean, ids?: Set<string>): Promise<void> {
   const { planSuites, isCheckSuite } = await import('../engine/suites.ts');
   const kubelets = selectKubelets(o);
-  const plan = planSuites({ suites, kubelets, focus: regexes('--focus', o.focus), skip: regexes('--skip', o.skip), shard: await parseShardFlag(o.shard), ids });
+  const plan = planSuites({ suites, kubelets, focus: regexes('--focus', o.focus), skip: regexes('--skip', o.skip), shard: await parseShardFlag(o.shard), ids, limits: parseLimits(o.kubeletLimits) });
   const checks = suites.filter(isCheckSuite);
   if (json) {
     process.stdout.write(JSON.stringify({

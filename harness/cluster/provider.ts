@@ -6,7 +6,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
-import { buildKubelet } from '../build/kubernetes.ts';
+import { kubeletBinaryFor, kubeletBuildFor } from '../build/under-test.ts';
 import { cgroupVersion } from '../host/facts.ts';
 import { buildNodeImage, type NodeImageResult } from '../nodeimage/build.ts';
 import { createCluster, type KindCluster } from '../kind/cluster.ts';
@@ -32,6 +32,8 @@ export interface ClusterPlan {
   /** Node image version: control plane, and every worker unless it names another kubelet. */
   kubernetes: string;
   workers: WorkerPlan[];
+  /** The run's n-th cluster (from 1): the first is pullproof-<run id>, later ones pullproof-<run id>-<n>. */
+  index?: number;
 }
 
 export interface ClusterTimings {
@@ -88,14 +90,15 @@ export async function createClusterFromPlan(ctx: RunContext, stack: RegistryStac
   await phase('validate node settings', async () => {
     const clusterGates = await imageKubeletGates(image.image);
     for (const [i, w] of plan.workers.entries()) {
-      const binary = w.kubelet && w.kubelet !== plan.kubernetes ? await buildKubelet(w.kubelet) : undefined;
+      // A kubelet build under test replaces its release's kubelet, also the node image's own.
+      const binary = w.kubelet && (w.kubelet !== plan.kubernetes || kubeletBuildFor(w.kubelet)) ? await kubeletBinaryFor(w.kubelet) : undefined;
       const target = { version: w.kubelet ?? plan.kubernetes, gates: binary ? await kubeletGates(binary) : clusterGates, cgroupV1, binary };
       if (w.settings) applyKubeletSettings(DRY_RUN_CONFIG, resolveSettings(w.settings, target, `workers[${i}]`), target, `workers[${i}]`);
       targets.push(target);
     }
   });
 
-  const name = `pullproof-${ctx.id}`;
+  const name = `pullproof-${ctx.id}${plan.index && plan.index > 1 ? `-${plan.index}` : ''}`;
   const kind: KindCluster = await phase(`kind cluster ${name}`, () => createCluster({
     name, image: image.image, kindBinary: image.kindBinary, kubectlBinary: image.kubectlBinary, network, workDir: ctx.workDir, workers: plan.workers.length,
   }, ctx.cleanup));

@@ -118,7 +118,7 @@ export class ScenarioRun {
     this.attempt = attempt;
     this.env = env;
     this.key = attemptKey(`${planned.id}@${planned.kubelet}`, attempt);
-    this.model = new ScenarioModel(planned.spec, planned.kubelet, this.resolver());
+    this.model = new ScenarioModel(planned.spec, planned.kubelet, this.resolver(), planned.limits);
     const phases: Step[][] = [[]];
     const barriers: Step[] = [];
     for (const s of planned.spec.setup ?? []) {
@@ -284,7 +284,7 @@ export class ScenarioRun {
   noteSwap(swap: { from: string; to: string; seconds: number }, before: Record<string, string>, after: Record<string, string>): void {
     const expected = this.model.storedVersions();
     const ok = Object.keys(expected).every((k) => expected[k] === after[k]);
-    this.swaps.push({ ...swap, recordsBefore: before, recordsAfter: after, expectedAfter: expected, ok });
+    this.swaps.push({ from: swap.from, to: swap.to, seconds: swap.seconds, recordsBefore: before, recordsAfter: after, expectedAfter: expected, ok });
   }
 
   private async step(step: Step, signal?: AbortSignal): Promise<void> {

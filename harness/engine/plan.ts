@@ -3,7 +3,9 @@
 // name or id) and shard (--shard K/N, deterministic by id). The plan is data: `pullproof list` prints it,
 // `run --dry-run` stops after it, the scheduler groups it into kubelet-configuration windows.
 import { createHash } from 'node:crypto';
-import type { Prediction } from '../oracle/types.ts';
+import type { KubeletModel, Prediction } from '../oracle/types.ts';
+
+export type KubeletLimits = NonNullable<KubeletModel['limits']>;
 import { UsageError } from '../errors.ts';
 import { DEFAULT_CONTROL_PLANE, newest } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
@@ -33,6 +35,8 @@ export interface PlannedScenario {
   exclusive: boolean;
   /** The oldest control plane the scenario can run under: the newest kubelet it swaps to (never newer than the API server). */
   controlPlane?: string;
+  /** The kubelet limits the oracle was given (upstream values when absent). */
+  limits?: KubeletLimits;
 }
 
 export interface Shard {
@@ -48,6 +52,8 @@ export interface PlanOptions {
   shard?: Shard;
   /** Only these ids (from --rerun-failed). */
   ids?: Set<string>;
+  /** Limits the kubelet under test hard-codes, when they differ from upstream (--kubelet-limits). */
+  limits?: KubeletLimits;
 }
 
 export interface Plan {
@@ -59,10 +65,10 @@ export interface Plan {
 }
 
 /** Plans one scenario for one kubelet version. Throws when the suite is inconsistent (a setup pod that cannot run). */
-export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string): PlannedScenario {
+export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string, limits?: KubeletLimits): PlannedScenario {
   const id = `${suite.name}/${spec.id}`;
   const key = createHash('sha256').update(id).digest('hex').slice(0, 8);
-  const model = new ScenarioModel(spec, kubelet, planResolver(key));
+  const model = new ScenarioModel(spec, kubelet, planResolver(key), limits);
   const barriers: Step[] = (spec.setup ?? []).filter(isBarrier);
   const exclusive = !!spec.exclusive;
   if (!exclusive && (spec.setup ?? []).some((st) => 'fault' in st)) {
@@ -76,7 +82,7 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
   const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own || exclusive ? { scenario: id } : {}) });
   const swaps = (spec.setup ?? []).flatMap((st) => ('swapKubelet' in st ? [st.swapKubelet] : []));
   const controlPlane = swaps.length ? newest([kubelet, ...swaps]) : undefined;
-  const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive, ...(controlPlane ? { controlPlane } : {}) };
+  const base = { id, suite: suite.name, name: spec.name, kubelet, labels: spec.labels ?? {}, spec, window, exclusive, ...(controlPlane ? { controlPlane } : {}), ...(limits ? { limits } : {}) };
   const setup: SetupPrediction[] = [];
   const refusal = model.configuration();
   if (refusal) {
@@ -126,7 +132,7 @@ export function plan(o: PlanOptions): Plan {
       for (const spec of suite.scenarios({ kubelet })) {
         if (seen.has(spec.id)) throw new Error(`suite ${suite.name} has two scenarios with id ${spec.id}`);
         seen.add(spec.id);
-        all.push(planScenario(suite, spec, spec.startKubelet ?? kubelet));
+        all.push(planScenario(suite, spec, spec.startKubelet ?? kubelet, o.limits));
       }
     }
   }

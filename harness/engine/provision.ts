@@ -3,6 +3,7 @@
 // than its control plane and at most three minors older: the version-skew policy). Kubelets older
 // than the cluster's node image are kubelet-only builds swapped into a worker. The node mirror of
 // every node is checked once (an infrastructure check in the report).
+import { kubeletBuildFor } from '../build/under-test.ts';
 import { nodeHostsServers } from '../cluster/mirror.ts';
 import { createClusterFromPlan, type Cluster } from '../cluster/provider.ts';
 import { RegistryStack } from '../registry/stack.ts';
@@ -88,9 +89,9 @@ export async function provision(ctx: RunContext, o: ProvisionOptions): Promise<E
   o.onRegistry?.(registry);
   const env: Environment = { registry, clusters: [], checks: [] };
   if (!o.needsCluster) return env;
-  for (const layout of clusterLayouts(o.kubelets)) {
-    const workers = layout.kubelets.flatMap((k) => Array.from({ length: o.workersPerKubelet }, () => ({ kubelet: k === layout.controlPlane ? undefined : k })));
-    const cluster = await createClusterFromPlan(ctx, registry, { kubernetes: layout.controlPlane, workers });
+  for (const [i, layout] of clusterLayouts(o.kubelets).entries()) {
+    const workers = layout.kubelets.flatMap((k) => Array.from({ length: o.workersPerKubelet }, () => ({ kubelet: k === layout.controlPlane && !kubeletBuildFor(k) ? undefined : k })));
+    const cluster = await createClusterFromPlan(ctx, registry, { kubernetes: layout.controlPlane, workers, index: i + 1 });
     const byVersion = new Map<string, Worker[]>();
     for (const [i, node] of cluster.workers.entries()) {
       const version = workers[i]?.kubelet ?? layout.controlPlane;

@@ -15,7 +15,8 @@ import { log, phase, warn } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
 import { exitCodeFor, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
 import { writeReport } from '../report/write.ts';
-import { runKey, type PlannedScenario, type Shard } from './plan.ts';
+import { runKey, type KubeletLimits, type PlannedScenario, type Shard } from './plan.ts';
+import type { KubeletBuildUnderTest } from '../build/under-test.ts';
 import { isCheckSuite, planSuites, type AnySuite } from './suites.ts';
 import { RunProgress } from './progress.ts';
 import { clusterInfo, hosts, provision, type Environment, type WorkerNeed } from './provision.ts';
@@ -41,6 +42,10 @@ export interface EngineOptions {
   timeoutMs?: number;
   registryImage?: string;
   command: string[];
+  /** Limits a changed kubelet build hard-codes (--kubelet-limits), given to the oracle. */
+  limits?: KubeletLimits;
+  /** The kubelet build under test (--kubelet-binary, --kubernetes-source). */
+  kubeletBuild?: KubeletBuildUnderTest;
   /** For tests: the test seam's hooks (harness/util/test-hooks.ts) are consulted by the caller. */
   label?: string;
 }
@@ -300,6 +305,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       id: ctx.id, command: o.command.map(redact), startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
       complete: !interrupted && !crashed && !timedOut, incompleteReason: interrupted || crashed || timedOut ? reason : undefined, exitCode: 0,
       suites: o.suites.map((s) => s.name), kubelets: o.kubelets, shard: o.shard, parallel: o.parallel, retries: o.retries, host: hostInfo(dockerVersion),
+      ...(o.kubeletBuild ? { kubeletBuild: { release: o.kubeletBuild.release, reported: o.kubeletBuild.reported, sha256: o.kubeletBuild.sha256, ...(o.kubeletBuild.commit ? { commit: o.kubeletBuild.commit } : {}), source: o.kubeletBuild.source, origin: redact(o.kubeletBuild.origin) } } : {}),
+      ...(o.limits ? { kubeletLimits: o.limits } : {}),
     },
     environment: {
       clusters: clusters.map(clusterInfo),

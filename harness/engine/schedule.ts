@@ -192,9 +192,11 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
             const before = new Map<ScenarioRun, Record<string, string>>();
             for (const r of alive()) before.set(r, await r.recordVersionsOnNode());
             lastSwap = undefined;
+            o.progress.note(`${worker.name}: kubelet ${worker.version} -> ${barrier.swapKubelet}: drain, stop, swap the binary, configure, start, uncordon`);
             if (!(await configure(barrier.kubelet, `window ${w.index}: kubelet ${worker.version} -> ${barrier.swapKubelet} (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`, barrier.swapKubelet))) break;
             segmentStart = await scrape();
             const swap = lastSwap as Swap | undefined;
+            if (swap) o.progress.note(`${worker.name}: kubelet ${swap.to} Ready and uncordoned ${swap.seconds.toFixed(1)} s after the drain began`);
             for (const r of alive()) {
               r.passBarrier();
               if (swap) r.noteSwap(swap, before.get(r) ?? {}, await r.recordVersionsOnNode());
@@ -250,8 +252,8 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
 
 /** The kubelet binary of a release (a kubelet-only build, cached after the first time). */
 async function kubeletBinary(version: string): Promise<string> {
-  const { buildKubelet } = await import('../build/kubernetes.ts');
-  return buildKubelet(version);
+  const { kubeletBinaryFor } = await import('../build/under-test.ts');
+  return kubeletBinaryFor(version);
 }
 
 /** Swaps a worker back to a version with default settings and no pull records. */

@@ -222,11 +222,13 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
         return out;
       });
 
-      const container = `pullproof-nodebuild-${runId}`;
+      // One per release: a run that needs two node images (an upgrade chain's control planes) builds both.
+      const container = `pullproof-nodebuild-${runId}-${o.kubernetes.replace(/[^a-z0-9]/gi, '-')}`;
+      let dropContainer: () => Promise<void> = async () => undefined;
       await step('build container', async () => {
         await run(['docker', 'run', '-d', '--name', container, '--label', `${LABEL}=1`, '--label', `${RUN_LABEL}=${runId}`, '--label', 'io.pullproof.role=node-image-build',
           '--entrypoint', 'sleep', '--security-opt', 'seccomp=unconfined', '--tmpfs', '/tmp', base.tag, 'infinity']);
-        cleanup.defer(`build container ${container}`, async () => {
+        dropContainer = cleanup.defer(`build container ${container}`, async () => {
           await run(['docker', 'rm', '-f', '-v', container], { allowFailure: true, timeoutMs: 60_000 });
         });
         log(`build container ${container} (run ${runId})`);
@@ -313,6 +315,7 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
           await dropCtx();
         }
       });
+      await dropContainer();
       const seconds = (performance.now() - t0) / 1000;
       log(`node image ${tag} built in ${seconds.toFixed(0)}s`);
       return { image: tag, kindBinary: kind.path, kindVersion, recipe, kubectlBinary: kube.binaries.kubectl as string, versions, images: loaded, skippedImages: required.skipped, seconds, cached: false, inputHash, phases };

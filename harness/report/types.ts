@@ -241,6 +241,10 @@ export interface Report {
     parallel: number;
     retries: number;
     host: { os: string; kernel: string; cpus: number; memoryGiB: number; docker?: string; cgroup?: string };
+    /** The kubelet build under test (--kubelet-binary, --kubernetes-source), answering for its release. */
+    kubeletBuild?: { release: string; reported: string; sha256: string; commit?: string; source: 'binary' | 'source'; origin: string };
+    /** Limits the build hard-codes, as given to the oracle (--kubelet-limits). */
+    kubeletLimits?: { recordedSecretsLimit?: number };
   };
   environment: {
     clusters: ClusterInfo[];

@@ -13,7 +13,15 @@ import { assertValidReport } from './validate.ts';
 export const REPORT_FILES = ['report.json', 'junit.xml', 'summary.md', 'index.html'] as const;
 
 export function writeReport(dir: string, report: Report): void {
-  assertValidReport(report);
+  try {
+    assertValidReport(report);
+  } catch (err) {
+    // Keep the run's data for the bug report: report.invalid.json (redacted), never read as a report.
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'report.invalid.json'), redact(JSON.stringify(report, null, 2) + '\n'));
+    (err as Error).message = (err as Error).message.replace('nothing was written', `only ${join(dir, 'report.invalid.json')} was written`);
+    throw err;
+  }
   mkdirSync(dir, { recursive: true });
   const put = (name: (typeof REPORT_FILES)[number], text: string): void => writeFileSync(join(dir, name), redact(text));
   put('report.json', JSON.stringify(report, null, 2) + '\n');

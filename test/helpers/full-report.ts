@@ -20,6 +20,8 @@ export const fullReport: Full<Report> = {
     id: 'pp00aa11', command: ['run', '--shard', '1/2'], startedAt: '2026-05-04T10:00:00.000Z', finishedAt: '2026-05-04T10:01:00.000Z', seconds: 60,
     complete: false, incompleteReason: 'interrupted by SIGINT', exitCode: 130, suites: ['smoke'], kubelets: ['v1.35.4'], shard: { index: 1, total: 2 }, parallel: 4, retries: 1,
     host: { os: 'linux x64', kernel: '6.1.0', cpus: 2, memoryGiB: 24, docker: '20.10.24', cgroup: 'v2' },
+    kubeletBuild: { release: 'v1.35.4', reported: 'Kubernetes v1.35.4', sha256: 'a'.repeat(64), commit: 'c', source: 'source', origin: '/src/kubernetes' },
+    kubeletLimits: { recordedSecretsLimit: 1 },
   },
   environment: {
     clusters: [{ name: 'pullproof-pp00aa11', controlPlane: 'v1.35.4', nodeImage: 'pullproof/node:v1.35.4-0123456789ab', kind: 'v0.31.0', nodes: [{ name: 'w', role: 'worker', kubelet: 'v1.35.4', build: { source: 'source tree', sha256: 'f'.repeat(64), commit: 'abc123' } }], timings: { createSeconds: 40, nodeImageCached: true } }],
