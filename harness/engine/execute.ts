@@ -262,6 +262,18 @@ export class ScenarioRun {
     this.phaseIndex++;
   }
 
+  /**
+   * The kubelet could not read a pull secret that exists (its FailedToRetrieveImagePullSecret event): it
+   * then pulls without it, so the observation says nothing about credential verification. Seen on a
+   * loaded host right after a kubelet start: the node authorizer had not yet linked the new pod to the
+   * node ("secrets ... is forbidden: User system:node:..."), and the kubelet's secret cache sync timed out.
+   */
+  private secretNotReadable(pod: PodSpec, observation: Observation): string | undefined {
+    if (!pod.secrets?.length || !this.model.secretsExist(pod)) return undefined;
+    const ev = observation.events.find((e) => e.reason === 'FailedToRetrieveImagePullSecret');
+    return ev ? `the kubelet could not read the pod's pull secret from the API server in time and pulled without it (${ev.message.slice(0, 160)}); not a verdict on credential verification: rerun with --retries 1` : undefined;
+  }
+
   /** Evidence of each kubelet swap: the record files' API versions read before and after, and the model's. */
   readonly swaps: SwapEvidence[] = [];
 
@@ -293,12 +305,13 @@ export class ScenarioRun {
       const idx = (this.planned.spec.setup ?? []).indexOf(step);
       const prediction = this.model.predict(step.pod);
       const { observation } = await this.runPod(step.pod, `setup${++this.podSeq}`, signal);
+      const unreadable = this.secretNotReadable(step.pod, observation);
       const ok = sameOutcome(prediction.outcome, observation.outcome);
       this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${step.pod.image} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok });
       if (!ok) {
         const broken = observation.requests.find((r) => r.fault?.startsWith('upstream error'));
-        const harnessFault = observation.outcome === 'no-outcome' || broken !== undefined;
-        this.failure = { status: harnessFault ? 'error' : 'failed', message: `setup step ${idx + 1}: expected the pod to end ${prediction.outcome}; observed ${observation.outcome}: ${observation.summary}${broken ? ` (the harness's ${broken.target} failed behind its proxy: ${broken.fault})` : ''}` };
+        const harnessFault = observation.outcome === 'no-outcome' || broken !== undefined || unreadable !== undefined;
+        this.failure = { status: harnessFault ? 'error' : 'failed', message: `setup step ${idx + 1}: expected the pod to end ${prediction.outcome}; observed ${observation.outcome}: ${observation.summary}${broken ? ` (the harness's ${broken.target} failed behind its proxy: ${broken.fault})` : ''}${unreadable ? ` (${unreadable})` : ''}` };
         throw new SetupFailed(this.failure.message);
       }
       this.model.applyPod(step.pod, prediction);
@@ -440,6 +453,11 @@ export class ScenarioRun {
     const version = this.model.version;
     const espOn = !!factsOf(version)?.ensureSecretPulledImages && gateOn(version, ENSURE_SECRET_PULLED_IMAGES, this.model.kubelet().gates);
     const v = judge({ prediction, observation, entryBefore: before, checkRecord: espOn && prediction.outcome !== 'config-refused' && !this.planned.spec.recover, recover: this.planned.spec.recover });
+    const unreadable = this.planned.spec.act ? this.secretNotReadable(this.planned.spec.act, observation) : undefined;
+    if (unreadable && v.status === 'failed') {
+      v.status = 'error';
+      v.problems.unshift(unreadable);
+    }
     // Records on disk after each kubelet swap, against the model (migration at start, A6).
     for (const sw of this.swaps.filter((x) => !x.ok)) {
       const diff = Object.keys(sw.expectedAfter).filter((k) => sw.expectedAfter[k] !== sw.recordsAfter[k]).map((k) => `${k}: expected ${sw.expectedAfter[k]}, found ${sw.recordsAfter[k]}`);

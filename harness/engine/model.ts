@@ -202,6 +202,11 @@ export class ScenarioModel {
     return `${saSym}#${this.serviceAccounts.get(saSym) ?? 1}`;
   }
 
+  /** Whether every pull secret the pod names exists now (in the world as the scenario left it). */
+  secretsExist(pod: PodSpec): boolean {
+    return (pod.secrets ?? []).every((s) => this.spec.world.secrets?.[s] !== undefined && this.secrets.get(s)?.exists === true);
+  }
+
   /** The oracle input for a pod started now. */
   input(pod: PodSpec): OracleInput {
     const img = this.image(pod.image);

@@ -51,8 +51,24 @@ export class RegistryClient {
     this.agent.destroy();
   }
 
-  /** One plain HTTPS request, no auth flow. */
-  request(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<HttpResult> {
+  /**
+   * One plain HTTPS request, no auth flow. A request sent on a reused keep-alive socket that the server
+   * closed at the same moment fails with ECONNRESET or "socket hang up" before any answer; it is sent
+   * once more on a fresh socket (Node's documented remedy; every request here is safe to repeat: HEAD,
+   * GET, starting an upload, a PUT of content by digest). Seen while mirroring node images on a loaded host.
+   */
+  async request(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<HttpResult> {
+    try {
+      return await this.requestOnce(url, init);
+    } catch (err) {
+      if (!(err as { reusedSocket?: boolean }).reusedSocket) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ECONNRESET' && (err as Error).message !== 'socket hang up') throw err;
+      return this.requestOnce(url, init);
+    }
+  }
+
+  private requestOnce(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer }): Promise<HttpResult> {
     return new Promise((resolve, reject) => {
       const req = https.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: this.agent, servername: this.opts.servername, timeout: 30_000 }, (res) => {
         const chunks: Buffer[] = [];
@@ -61,7 +77,7 @@ export class RegistryClient {
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`request to ${url} timed out`)));
-      req.on('error', reject);
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.end(init.body);
     });
   }
