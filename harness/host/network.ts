@@ -97,7 +97,11 @@ export async function removeRunNetwork(net: RunNetwork): Promise<void> {
     await run(['iptables', '-w', '-D', 'DOCKER-USER', ...fenceRule(net)], { allowFailure: true });
     net.fenced = false;
   }
-  await run(['docker', 'network', 'rm', net.name], { allowFailure: true });
+  // A network that is already gone is fine; one that is still there after rm is a failed cleanup step.
+  const rm = await run(['docker', 'network', 'rm', net.name], { allowFailure: true });
+  if (rm.exitCode !== 0 && !/not found|No such network/i.test(rm.stderr)) {
+    throw new HarnessError(`could not remove the run network ${net.name}: ${rm.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'remove what uses it, then run "npx pullproof cleanup"');
+  }
 }
 
 /** Every fence rule pullproof ever installed that is still there (for `pullproof cleanup`). */
