@@ -2,10 +2,11 @@
 // through exits 130/143, writes a partial report marked incomplete and leaves nothing on the host;
 // SIGKILL followed by `pullproof cleanup --run` leaves nothing; two runs started at once both pass.
 // Runs use the registry suite (registry container, run network, fence; no kind cluster), so the whole
-// file takes about a minute. A run is paused at the end of a phase's work through the test seam
-// (PULLPROOF_TEST_PAUSE_IN_PHASE, test/helpers/pullproof-test-entry.ts), so what the phase started
-// exists when the signal arrives. The two-runs test is serial (ava runs it first, alone); the
-// interruption tests then run at the same time. Needs root and Docker.
+// file takes about a minute and a half (tests run one after another, as ava.config.js says). A run is
+// paused at the end of a phase's work through the test seam (PULLPROOF_TEST_PAUSE_IN_PHASE,
+// test/helpers/pullproof-test-entry.ts), so what the phase started exists when the signal arrives.
+// The two-runs test is test.serial so that it also runs alone under a concurrent configuration
+// (ava.unit.config.js leaves this file out). Needs root and Docker.
 import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,26 @@ for (const phaseName of PHASES) {
       t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
     });
   }
+}
+
+for (const [signal, code] of SIGNALS) {
+  test(`${signal} while the check scenarios run: exit ${code}, what finished is reported, the report is marked incomplete, nothing left`, async (t) => {
+    t.timeout(5 * 60_000);
+    const dir = reportDir();
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    // No pause: the signal arrives as soon as the first scenario passed, while the others run.
+    const run = start(['run', '--suite', 'registry', '--report-dir', dir], {}, { entry: BIN });
+    t.teardown(() => { if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL'); });
+    await run.waitFor(/PASS /, 4 * 60_000);
+    run.child.kill(signal);
+    const r = await run.done;
+    t.is(r.code, code, r.stderr);
+    const report = readReport(dir);
+    t.false(report.run.complete);
+    t.regex(report.run.incompleteReason ?? '', new RegExp(`interrupted by ${signal}`));
+    t.true(report.scenarios.some((s) => s.status === 'passed'), JSON.stringify(report.summary));
+    t.deepEqual(leftovers(runIdFrom(r.stderr)), []);
+  });
 }
 
 test('SIGKILL of a paused run leaves its parts behind; "pullproof cleanup --run <id>" removes them all', async (t) => {
