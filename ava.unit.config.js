@@ -16,6 +16,7 @@ export const NEEDS_ROOT_OR_DOCKER = {
   'test/cluster-upgrades.test.ts': 'kind cluster, kubelet swaps',
   'test/ecr-cluster.test.ts': 'kind cluster',
   'test/host.test.ts': 'host setup, containers',
+  'test/interruptions.test.ts': 'whole registry runs interrupted: registry container, run network, fence',
   'test/node-image.test.ts': 'node image build, kind clusters',
   'test/registry.test.ts': 'registry container',
   'test/report-html.test.ts': "Debian's Chromium in unshare -n (root)",

@@ -289,11 +289,6 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   await ctx.finish();
   for (const c of ctx.cleanupOutcomes) checks.push({ name: `cleanup: ${c.name}`, ok: c.ok, message: c.error });
   if (ctx.fence) checks.push({ name: 'no packet left the run network (fence drop counter is 0)', ok: ctx.fence.droppedPackets === 0, message: `${ctx.fence.droppedPackets} packets dropped` });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
-  process.off('uncaughtException', onCrash);
-  process.off('unhandledRejection', onCrash);
   progress.stop();
 
   const scenarios = [...results.values()];
@@ -326,7 +321,24 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   report.run.exitCode = interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : crashed ? 3 : exitCodeFor(report);
   const metricDisagreements = windowResults.filter((w) => w.metricsCheck && !w.metricsCheck.ok);
   if (metricDisagreements.length) log(`the image manager's counters disagree with the oracle in window(s) ${metricDisagreements.map((w) => w.index).join(', ')}`);
-  writeReport(ctx.reportDir, report);
+  // The handlers stay until the report is written: a signal while it is written (after cleanup) still
+  // exits 130/143, and the report on disk then says the run was interrupted.
+  try {
+    await phase('report writing', async () => writeReport(ctx.reportDir, report));
+  } catch (err) {
+    if (!interrupted) throw err;
+  }
+  if (interrupted && report.run.complete) {
+    report.run.complete = false;
+    report.run.incompleteReason = `interrupted by ${interrupted} while the report was written (every scenario had finished)`;
+    report.run.exitCode = interrupted === 'SIGINT' ? 130 : 143;
+    writeReport(ctx.reportDir, report);
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  process.off('uncaughtException', onCrash);
+  process.off('unhandledRejection', onCrash);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
 }

@@ -24,7 +24,6 @@ import { Cleanup } from '../util/cleanup.ts';
 import { output, run } from '../util/exec.ts';
 import { log, phase, warn } from '../util/log.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
-import { testHooks } from '../util/test-hooks.ts';
 import { buildEtcd, buildRuntimeBinaries, type Binary } from './components.ts';
 import { imageArchive, kubeadmImages, sandboxImageFrom, type RequiredImage } from './images.ts';
 import { NODE_PACKAGES, PREPARE_SCRIPT, stageBinary, stageFile, stageKindFiles } from './rootfs.ts';
@@ -140,11 +139,8 @@ export async function buildNodeImage(o: NodeImageOptions): Promise<NodeImageResu
   const phases: { name: string; seconds: number }[] = [];
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const p0 = performance.now();
-    const value = await phase(name, async () => {
-      const v = await fn();
-      await testHooks.inPhase?.(name);
-      return v;
-    });
+    // phase() calls the test seam's inPhase hook at the end of the phase's work.
+    const value = await phase(name, fn);
     phases.push({ name, seconds: (performance.now() - p0) / 1000 });
     return value;
   };

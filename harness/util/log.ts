@@ -2,6 +2,7 @@
 // Lines go to stderr (stdout is kept for machine-readable output) and to an optional log file.
 import { appendFileSync } from 'node:fs';
 import { redact } from './secrets.ts';
+import { testHooks } from './test-hooks.ts';
 
 let logFile: string | undefined;
 let heartbeatMs = 15_000;
@@ -46,7 +47,11 @@ export interface PhaseResult<T> {
   seconds: number;
 }
 
-/** Runs fn as a named phase: "> name", a heartbeat while it runs, then "ok name (Ns)" or "FAILED name". */
+/**
+ * Runs fn as a named phase: "> name", a heartbeat while it runs, then "ok name (Ns)" or "FAILED name".
+ * At the end of its work a phase calls the test seam's inPhase hook (harness/util/test-hooks.ts; unset
+ * in a user's run), so a test can interrupt a run in any named phase.
+ */
 export async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   log(`> ${name}`);
@@ -54,6 +59,7 @@ export async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   timer.unref();
   try {
     const value = await fn();
+    await testHooks.inPhase?.(name);
     log(`ok ${name} (${((performance.now() - t0) / 1000).toFixed(1)}s)`);
     return value;
   } catch (err) {

@@ -10,9 +10,10 @@ export interface TestHooks {
   /** Called when the judge has a verdict for an oracle scenario; may replace it (to produce a failing scenario on purpose). */
   overrideVerdict?: (scenario: string) => { status: 'failed'; message: string } | undefined;
   /**
-   * Called in each named node-image build phase, after the phase's work (so the build container
-   * exists from "build container" on), with the phase name as printed. A test may pause there until
-   * a signal, to interrupt the build at that point.
+   * Called at the end of every named phase (harness/util/log.ts `phase`: host setup, run network,
+   * harness registry, report writing, the node-image build phases, ...), after the phase's work (so
+   * what the phase starts exists), with the phase name as printed. A test may pause there until a
+   * signal, to interrupt a run or a build at that point.
    */
   inPhase?: (name: string) => Promise<void>;
   /** Receives every registered secret when cleanup starts (a test scans output for leaks). */

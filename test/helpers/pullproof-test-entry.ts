@@ -5,7 +5,9 @@
 //
 //   PULLPROOF_TEST_CRASH_IN_SCENARIO=<text>   an uncaught error after the check scenario whose name contains the text
 //   PULLPROOF_TEST_FAIL_SCENARIO=<text>       the scenario whose name contains the text fails on purpose
-//   PULLPROOF_TEST_PAUSE_IN_PHASE=<phase>     the node-image builder stops at the end of that phase until a signal
+//   PULLPROOF_TEST_PAUSE_IN_PHASE=<phase>     the named phase (as printed after "> ") stops at the end of its work until
+//                                             SIGINT/SIGTERM/SIGHUP, then fails the way a phase whose command was
+//                                             killed by the interruption does
 //   PULLPROOF_TEST_SECRETS_FILE=<file>        every registered secret is written there (JSON SecretSnapshot, mode
 //                                             0600) when cleanup starts and again at exit
 import { writeFileSync } from 'node:fs';
@@ -35,8 +37,19 @@ if (pauseIn) {
   testHooks.inPhase = async (phase: string): Promise<void> => {
     if (phase !== pauseIn) return;
     log(`test seam: paused in phase "${phase}"`);
-    // A ref'd timer keeps the event loop alive (a bare pending promise would let Node exit, skipping cleanup).
-    await new Promise(() => { setInterval(() => { /* until a signal; cleanupOnExit cleans up */ }, 60_000); });
+    // Until a signal: the run's own handlers (installed earlier, so they run first) mark the run
+    // interrupted and start cleanup; the phase then fails as if its command had been killed. A ref'd
+    // timer keeps the event loop alive meanwhile (a bare pending promise would let Node exit).
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    await new Promise<void>((_, reject) => {
+      const keepAlive = setInterval(() => { /* waiting for a signal */ }, 60_000);
+      const onSignal = (sig: NodeJS.Signals): void => {
+        clearInterval(keepAlive);
+        for (const s of signals) process.off(s, onSignal);
+        reject(new Error(`${sig} while paused in phase "${phase}" (test seam)`));
+      };
+      for (const s of signals) process.on(s, onSignal);
+    });
   };
 }
 
