@@ -363,3 +363,17 @@ test('known bug #138935: maxParallelImagePulls above 31 with the gate on may cra
   t.is(p.knownBug?.outcome, 'kubelet-crashes');
   t.is(predict(build({ maxParallelImagePulls: 31, present: false, secrets: [podSecret(MINE)] })).knownBug, undefined);
 });
+
+test('1.33 resolves the pod\'s credentials before it reads the record: a Never pod of a service account runs the plugin even when the record lets every pod use the image; 1.34+ do not', (t) => {
+  const input = (version: string): Parameters<typeof predict>[0] => {
+    const b = build({ pullPolicy: 'Never', record: { nodePodsAccessible: true } });
+    return { ...b, kubelet: { ...b.kubelet, version, gates: { KubeletEnsureSecretPulledImages: true, KubeletServiceAccountTokenForCredentialProviders: true } }, pod: { ...b.pod, serviceAccount: { uid: 'u', namespace: 'b', name: 'sa', annotations: {} } }, provider: { matchesImage: true, serviceAccountMode: true, audience: 'a', cacheType: 'ServiceAccount', cacheDurationSeconds: 60, stsGrants: false, requiredAnnotations: [] } as never };
+  };
+  const p133 = predict(input('v1.33.13'));
+  t.is(p133.outcome, 'runs-cached');
+  t.is(p133.stsExchanges, 1);
+  t.true(p133.rules.some((r) => r.id === 'A3.credentials-first'));
+  const p135 = predict(input('v1.35.4'));
+  t.is(p135.outcome, 'runs-cached');
+  t.is(p135.stsExchanges, 0);
+});

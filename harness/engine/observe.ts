@@ -151,6 +151,8 @@ export async function recordEntryOf(node: KindNode, reference: string, name: str
   const r = await node.readPulledRecord(imageRef);
   if (!r) return { name, imageRef };
   if (r.unreadable) return { name, imageRef, unreadable: r.unreadable };
-  const entry: CredentialEntry | undefined = r.record?.credentialMapping?.[name];
+  const raw: CredentialEntry | undefined = r.record?.credentialMapping?.[name];
+  // v1alpha1 records (1.33, 1.34) write an empty list as null ("kubernetesSecrets": null): the same as absent.
+  const entry = raw ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null)) as CredentialEntry : undefined;
   return { name, imageRef, entry };
 }

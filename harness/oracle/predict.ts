@@ -359,6 +359,10 @@ function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules)
         : policy === 'NeverVerifyAllowlistedImages' ? 'the image is not on the allowlist: it is verified like under AlwaysVerify'
           : 'the kubelet pulled this image itself: the pod must have matching credentials');
       const entry = record.kind === 'present' ? record.credentialMapping[name] : undefined;
+      if (facts.resolvesCredentialsFirst) {
+        rule(rules, 'A3.credentials-first', 'A3, B4', `the ${k.version} kubelet resolves the pod's credentials (running a service-account plugin) before it consults the record (observed on v1.33.13; 1.34+ resolve them only when a record has credentials to compare)`);
+        creds = resolveCredentials(input, facts, rules);
+      }
       if (record.kind !== 'present') {
         rule(rules, 'A3.no-record', 'A3', 'there is no pulled record for the image: must authenticate');
         mustPull = true;
@@ -376,7 +380,7 @@ function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules)
         mustPull = true;
         check = 'mustAuthenticate';
       } else {
-        creds = resolveCredentials(input, facts, rules);
+        creds ??= resolveCredentials(input, facts, rules);
         const cached = entry.kubernetesSecrets ?? [];
         mustPull = true;
         check = 'mustAuthenticate';

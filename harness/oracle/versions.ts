@@ -36,6 +36,13 @@ export interface MinorFacts {
   recordCache: boolean;
   /** Records carry kubernetesServiceAccounts (staging commit 472567c, PR #132771: 1.34). */
   recordsServiceAccounts: boolean;
+  /**
+   * The pod's credentials (a service-account plugin exec with its STS exchange) are resolved before the
+   * record is consulted, not only when a record has credentials to compare. Observed on v1.33.13
+   * (2026-11-29): one STS exchange for a Never pod whose image's record is nodePodsAccessible; 1.34+ do
+   * not (sync.OnceValues, resolved on demand).
+   */
+  resolvesCredentialsFirst?: boolean;
   /** CredentialProviderConfig v1 has tokenAttributes (1.33). */
   tokenAttributes: boolean;
   /** tokenAttributes.cacheType exists and is required (1.34, #132617). */
@@ -137,7 +144,7 @@ export const MINORS: readonly MinorFacts[] = [
   {
     ...common, minor: 33, release: 'v1.33.13', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_ALPHA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
-    recordsServiceAccounts: false, tokenAttributes: true, cacheTypeRequired: false, tokenEchoRule: false, credentialProviderConfigDirectory: false,
+    recordsServiceAccounts: false, resolvesCredentialsFirst: true, tokenAttributes: true, cacheTypeRequired: false, tokenEchoRule: false, credentialProviderConfigDirectory: false,
     allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
