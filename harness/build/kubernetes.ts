@@ -296,7 +296,9 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
   }
   const key = createHash('sha256').update(JSON.stringify([RECIPE, 'source', dir, state, toolchain, gitVersion, moduleZip])).digest('hex').slice(0, 12);
   const binDir = cachePath('kubernetes', 'bin', `source-${key}`);
-  const result: KubeBuild = { version: gitVersion, toolchain, binaries: {}, builds: [], ...(gitCommit ? { commit: gitCommit } : {}) };
+  // How each component is built: in the tree itself (its own go.mod, go.work and vendor/ decide module
+  // mode, so no -mod=mod), or, for a module zip, from the release's wrapper module pointed at the tree.
+  let how: { cwd: string; env: Record<string, string>; ldflags: string; toolchain: string; target: (c: KubeComponent) => string };
   if (moduleZip) {
     const release = gitVersion.replace(/[-+].*$/, '');
     const src = await kubeSource(release);
@@ -306,26 +308,17 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
     const replaces = [...stagingReplaces(readFileSync(src.goModPath, 'utf8'), release), `k8s.io/kubernetes => ${dir}`];
     writeFileSync(join(wdir, 'go.mod'), wrapperGoMod(src, replaces));
     copyFileSync(join(upstream, 'go.sum'), join(wdir, 'go.sum'));
-    const zipLdflags = ['-s', '-w', ...versionLdflags({ version: gitVersion, buildDate: src.buildDate, treeState: 'dirty' })].join(' ');
-    mkdirSync(binDir, { recursive: true });
-    for (const c of components) {
-      const out = join(binDir, c);
-      if (await usableEntry(out)) {
-        result.builds.push({ component: c, path: out, cached: true, seconds: 0 });
-      } else {
-        const t0 = performance.now();
-        await withSpaceCheck(binDir, () => run(['go', 'build', ...BUILD_FLAGS, `-ldflags=${zipLdflags}`, '-o', `${out}.tmp`, `k8s.io/kubernetes/cmd/${c}`], {
-          cwd: wdir, env: { ...kubeEnv(src.toolchain), GOFLAGS: '-mod=mod' }, timeoutMs: GO_BUILD_TIMEOUT_MS,
-        }));
-        await publishFile(`${out}.tmp`, out);
-        result.builds.push({ component: c, path: out, cached: false, seconds: (performance.now() - t0) / 1000 });
-        log(`  built ${c} from ${dir} (${gitVersion}) with ${src.toolchain} in ${((performance.now() - t0) / 1000).toFixed(0)}s`);
-      }
-      result.binaries[c] = out;
-    }
-    return result;
+    how = {
+      cwd: wdir, env: { ...kubeEnv(src.toolchain), GOFLAGS: '-mod=mod' }, toolchain: src.toolchain, target: (c) => `k8s.io/kubernetes/cmd/${c}`,
+      ldflags: ['-s', '-w', ...versionLdflags({ version: gitVersion, buildDate: src.buildDate, treeState: 'dirty' })].join(' '),
+    };
+  } else {
+    how = {
+      cwd: dir, env: { ...goEnv(), GOFLAGS: '', CGO_ENABLED: '0', GOTOOLCHAIN: toolchain }, toolchain, target: (c) => `./cmd/${c}`,
+      ldflags: ['-s', '-w', ...versionLdflags({ version: gitVersion, buildDate: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), gitCommit, treeState })].join(' '),
+    };
   }
-  const ldflags = ['-s', '-w', ...versionLdflags({ version: gitVersion, buildDate: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), gitCommit, treeState })].join(' ');
+  const result: KubeBuild = { version: gitVersion, toolchain: how.toolchain, binaries: {}, builds: [], ...(gitCommit ? { commit: gitCommit } : {}) };
   mkdirSync(binDir, { recursive: true });
   for (const c of components) {
     const out = join(binDir, c);
@@ -333,12 +326,13 @@ export async function buildFromSource(dirArg: string, components: readonly KubeC
       result.builds.push({ component: c, path: out, cached: true, seconds: 0 });
     } else {
       const t0 = performance.now();
-      // The tree's own settings (go.work, vendor/) decide module mode: no -mod=mod here.
-      await withSpaceCheck(binDir, () => run(['go', 'build', ...BUILD_FLAGS, `-ldflags=${ldflags}`, '-o', `${out}.tmp`, `./cmd/${c}`], {
-        cwd: dir, env: { ...goEnv(), GOFLAGS: '', CGO_ENABLED: '0', GOTOOLCHAIN: toolchain }, timeoutMs: GO_BUILD_TIMEOUT_MS,
+      await withSpaceCheck(binDir, () => run(['go', 'build', ...BUILD_FLAGS, `-ldflags=${how.ldflags}`, '-o', `${out}.tmp`, how.target(c)], {
+        cwd: how.cwd, env: how.env, timeoutMs: GO_BUILD_TIMEOUT_MS,
       }));
       await publishFile(`${out}.tmp`, out);
-      result.builds.push({ component: c, path: out, cached: false, seconds: (performance.now() - t0) / 1000 });
+      const seconds = (performance.now() - t0) / 1000;
+      result.builds.push({ component: c, path: out, cached: false, seconds });
+      log(`  built ${c} from ${dir} (${gitVersion}) with ${how.toolchain} in ${seconds.toFixed(0)}s`);
     }
     result.binaries[c] = out;
   }
