@@ -3,18 +3,8 @@
 // folder a CI cache can save (harness/nodeimage/cache-transfer.ts).
 import type { Command } from 'commander';
 import type { CacheEntry } from '../nodeimage/cache.ts';
+import { formatBytes } from '../util/disk.ts';
 import { cacheRoot } from '../util/paths.ts';
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
 
 function table(entries: CacheEntry[]): string {
   const rows = entries.map((e) => `${formatBytes(e.bytes).padStart(10)}  ${e.kind.padEnd(12)}  ${e.inUse ? 'in use ' : e.current ? 'current' : 'old    '}  ${e.name}`);

@@ -527,7 +527,6 @@ export class ScenarioRun {
   async recordFiles(): Promise<string[]> {
     const out: string[] = [];
     for (const sym of Object.keys(this.planned.spec.world.images)) {
-      const { imageRefOf } = await import('./observe.ts');
       const ref = await imageRefOf(this.env.worker.node, this.model.reference(sym)).catch(() => undefined);
       if (ref) out.push(recordPath({ kind: 'ImagePulledRecord', key: ref }));
     }

@@ -10,7 +10,7 @@ import { cgroupVersion, dockerServerVersion } from '../host/facts.ts';
 import { setupHost } from '../host/setup.ts';
 import { RunContext } from '../run/context.ts';
 import type { Environment as CheckEnvironment, Scenario as CheckScenario, Suite as CheckSuite } from '../suite/types.ts';
-import { abortRunningCommands } from '../util/exec.ts';
+import { RunStop } from '../run/stop.ts';
 import { log, phase, warn } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
 import { exitCodeFor, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
@@ -138,10 +138,12 @@ async function runCheck(suite: CheckSuite, s: CheckScenario, index: number, env:
 async function executeWindows(windows: Window[], env: Environment, o: EngineOptions, reportDir: string, progress: RunProgress, signal: AbortSignal, results: Map<string, ScenarioResult>, windowResults: WindowResult[]): Promise<void> {
   interface Slot { worker: Worker; version: string; pc: Environment['clusters'][number]; busy: boolean }
   const slots: Slot[] = env.clusters.flatMap((pc) => [...pc.workers.entries()].flatMap(([version, ws]) => ws.map((worker) => ({ worker, version, pc, busy: false }))));
+  /** A slot can take a window: the window's kubelet, under a control plane the window may run under. */
+  const fits = (sl: Slot, w: Window): boolean => sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane });
   // Exclusive windows last, so the others flow first.
   const queue = [...windows].sort((a, b) => Number(a.exclusive) - Number(b.exclusive));
   for (const w of queue) {
-    if (!slots.some((sl) => sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane }))) throw new HarnessError(`no worker runs kubelet ${w.kubelet}${w.controlPlane ? ` under a control plane of ${w.controlPlane} or newer` : ''} for window ${w.index}`);
+    if (!slots.some((sl) => fits(sl, w))) throw new HarnessError(`no worker runs kubelet ${w.kubelet}${w.controlPlane ? ` under a control plane of ${w.controlPlane} or newer` : ''} for window ${w.index}`);
   }
   let exclusiveRunning = false;
   let running = 0;
@@ -166,7 +168,7 @@ async function executeWindows(windows: Window[], env: Environment, o: EngineOpti
       for (let i = 0; i < queue.length && !signal.aborted && !exclusiveRunning;) {
         const w = queue[i] as Window;
         if (w.exclusive && running > 0) break;
-        const slot = slots.find((sl) => !sl.busy && sl.version === w.kubelet && hosts(sl.pc.layout.controlPlane, { kubelet: w.kubelet, controlPlane: w.controlPlane }));
+        const slot = slots.find((sl) => !sl.busy && fits(sl, w));
         if (!slot) { i++; continue; }
         queue.splice(i, 1);
         slot.busy = true;
@@ -192,38 +194,16 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   const needsCluster = p.scenarios.length > 0;
   const ctx = RunContext.create({ online: o.online, keep: o.keep, reportDir: o.reportDir, label: o.label ?? o.suites.map((s) => s.name).join('+').slice(0, 40) });
   log(`run ${ctx.id}: ${p.scenarios.length} scenario(s) planned from ${p.expanded} (${p.filteredOut} filtered out, ${p.otherShards} in other shards)${checkSuites.length ? `, ${checkSuites.length} check suite(s)` : ''}`);
-  const controller = new AbortController();
-  let interrupted: NodeJS.Signals | undefined;
+  const stop = new RunStop(ctx.id, { timeoutMs: o.timeoutMs, what: 'run' });
+  const controller = stop.controller;
   let crashed: Error | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (interrupted) {
-      warn(`${sig} again: exiting without finishing; run "npx pullproof cleanup --run ${ctx.id}" to remove what is left`);
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }
-    interrupted = sig;
-    warn(`${sig}: stopping, writing a partial report and cleaning up (press Ctrl-C again to exit at once)`);
-    controller.abort(`interrupted by ${sig}`);
-    abortRunningCommands();
-  };
   const onCrash = (err: unknown): void => {
     crashed = err instanceof Error ? err : new Error(String(err));
     warn(`unexpected error: ${crashed.stack ?? crashed.message}`);
-    controller.abort(`crashed: ${crashed.message}`);
-    abortRunningCommands();
+    stop.abort(`crashed: ${crashed.message}`);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  let timedOut = false;
-  const timer = o.timeoutMs ? setTimeout(() => {
-    timedOut = true;
-    warn(`run timeout of ${(o.timeoutMs as number) / 1000}s reached: stopping`);
-    controller.abort('the run timeout was reached');
-    abortRunningCommands();
-  }, o.timeoutMs) : undefined;
-  timer?.unref();
 
   const results = new Map<string, ScenarioResult>();
   const windowResults: WindowResult[] = [];
@@ -260,11 +240,11 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       log(`run failed before its scenarios finished: ${(err as Error).message}${detail ? `\n${detail}` : ''}`);
     }
   } finally {
-    clearTimeout(timer);
+    stop.stopTimer();
   }
 
   // Everything planned gets a result, so a partial report still names what did not run.
-  const reason = interrupted ? `interrupted by ${interrupted}` : crashed ? `crashed: ${crashed.message}` : timedOut ? 'the run timeout was reached' : 'the run environment did not come up';
+  const reason = stop.interrupted ? `interrupted by ${stop.interrupted}` : crashed ? `crashed: ${crashed.message}` : stop.timedOut ? 'the run timeout was reached' : 'the run environment did not come up';
   for (const s of p.scenarios) if (!results.has(runKey(s))) results.set(runKey(s), s.status === 'not-applicable' ? notApplicable(s) : notRun(s, reason));
   for (const suite of checkSuites) {
     for (const [i, s] of suite.scenarios.entries()) {
@@ -278,7 +258,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   const clusters = env?.clusters ?? partial.clusters;
   const failedAny = [...results.values()].some((r) => r.status === 'failed' || r.status === 'error') || checks.some((c) => !c.ok);
   if (registry) await registry.exportLogs(join(ctx.reportDir, 'logs')).catch((e: unknown) => warn(`could not export registry logs: ${(e as Error).message}`));
-  if (failedAny || interrupted || timedOut) {
+  if (failedAny || stop.interrupted || stop.timedOut) {
     for (const pc of clusters) {
       await pc.cluster.exportLogs(join(ctx.reportDir, 'logs', 'nodes')).catch((e: unknown) => warn(`could not export node logs: ${(e as Error).message}`));
     }
@@ -298,7 +278,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     pullproof: process.env.npm_package_version ?? '0.1.0',
     run: {
       id: ctx.id, command: o.command.map(redact), startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-      complete: !interrupted && !crashed && !timedOut, incompleteReason: interrupted || crashed || timedOut ? reason : undefined, exitCode: 0,
+      complete: !stop.interrupted && !crashed && !stop.timedOut, incompleteReason: stop.interrupted || crashed || stop.timedOut ? reason : undefined, exitCode: 0,
       suites: o.suites.map((s) => s.name), kubelets: o.kubelets, shard: o.shard, parallel: o.parallel, retries: o.retries, host: hostInfo(dockerVersion),
       ...(o.kubeletBuild ? { kubeletBuild: { release: o.kubeletBuild.release, reported: o.kubeletBuild.reported, sha256: o.kubeletBuild.sha256, ...(o.kubeletBuild.commit ? { commit: o.kubeletBuild.commit } : {}), source: o.kubeletBuild.source, origin: redact(o.kubeletBuild.origin) } } : {}),
       ...(o.limits ? { kubeletLimits: o.limits } : {}),
@@ -318,7 +298,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     }] : [],
     summary: summarize(scenarios),
   };
-  report.run.exitCode = interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : crashed ? 3 : exitCodeFor(report);
+  report.run.exitCode = stop.signalExit ?? (crashed ? 3 : exitCodeFor(report));
   const metricDisagreements = windowResults.filter((w) => w.metricsCheck && !w.metricsCheck.ok);
   if (metricDisagreements.length) log(`the image manager's counters disagree with the oracle in window(s) ${metricDisagreements.map((w) => w.index).join(', ')}`);
   // The handlers stay until the report is written: a signal while it is written (after cleanup) still
@@ -326,17 +306,15 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   try {
     await phase('report writing', async () => writeReport(ctx.reportDir, report));
   } catch (err) {
-    if (!interrupted) throw err;
+    if (!stop.interrupted) throw err;
   }
-  if (interrupted && report.run.complete) {
+  if (stop.interrupted && report.run.complete) {
     report.run.complete = false;
-    report.run.incompleteReason = `interrupted by ${interrupted} while the report was written (every scenario had finished)`;
-    report.run.exitCode = interrupted === 'SIGINT' ? 130 : 143;
+    report.run.incompleteReason = `interrupted by ${stop.interrupted} while the report was written (every scenario had finished)`;
+    report.run.exitCode = stop.signalExit as number;
     writeReport(ctx.reportDir, report);
   }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
+  stop.detach();
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);

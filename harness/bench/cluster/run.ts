@@ -18,7 +18,7 @@ import { factsOf } from '../../oracle/versions.ts';
 import type { Check, Measurement, WindowResult } from '../../report/types.ts';
 import { writeReport } from '../../report/write.ts';
 import { RunContext } from '../../run/context.ts';
-import { abortRunningCommands } from '../../util/exec.ts';
+import { RunStop } from '../../run/stop.ts';
 import { log, phase, setStatusLine, warn } from '../../util/log.ts';
 import { redact } from '../../util/secrets.ts';
 import { analyse } from '../analyse.ts';
@@ -118,30 +118,8 @@ export async function runBenchLatency(o: BenchLatencyOptions): Promise<BenchLate
   const sched: Schedule = schedule({ ...o, arms });
 
   const ctx = RunContext.create({ keep: o.keep, reportDir: o.reportDir, label: `bench-latency-${version}` });
-  const controller = new AbortController();
-  let interrupted: NodeJS.Signals | undefined;
-  let timedOut = false;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (interrupted) {
-      warn(`${sig} again: exiting without finishing; run "npx pullproof cleanup --run ${ctx.id}" to remove what is left`);
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }
-    interrupted = sig;
-    warn(`${sig}: stopping, writing a partial report and cleaning up (press Ctrl-C again to exit at once)`);
-    controller.abort(`interrupted by ${sig}`);
-    abortRunningCommands();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  const timer = o.timeoutMs ? setTimeout(() => {
-    timedOut = true;
-    warn(`bench timeout of ${(o.timeoutMs as number) / 1000}s reached: stopping`);
-    controller.abort('the bench timeout was reached');
-    abortRunningCommands();
-  }, o.timeoutMs) : undefined;
-  timer?.unref();
-  const signal = controller.signal;
+  const stop = new RunStop(ctx.id, { timeoutMs: o.timeoutMs, what: 'bench' });
+  const signal = stop.signal;
 
   const progress = new BenchProgress();
   mkdirSync(join(ctx.reportDir, 'logs'), { recursive: true });
@@ -283,14 +261,14 @@ export async function runBenchLatency(o: BenchLatencyOptions): Promise<BenchLate
       log(`bench failed: ${(err as Error).message}${detail ? `\n${detail}` : ''}`);
     }
   } finally {
-    clearTimeout(timer);
+    stop.stopTimer();
     progress.stop();
   }
 
   // Analysis of what ran (all of it, or a partial run).
   const loadAfter = loadText();
-  const complete = !interrupted && !timedOut && !planOnly && checks.every((c) => c.ok);
-  const reason = interrupted ? `interrupted by ${interrupted}` : timedOut ? 'the bench timeout was reached' : 'the bench environment did not come up';
+  const complete = !stop.interrupted && !stop.timedOut && !planOnly && checks.every((c) => c.ok);
+  const reason = stop.interrupted ? `interrupted by ${stop.interrupted}` : stop.timedOut ? 'the bench timeout was reached' : 'the bench environment did not come up';
   for (const [arm, why] of failedArms) checks.push({ name: `every pod start of arm ${arm} ran`, ok: false, message: why });
   const inNodeProblems = problems.filter((p) => /kubelet journal/.test(p));
   checks.push({ name: 'the in-node timing markers were found for every pod start', ok: inNodeProblems.length === 0, message: inNodeProblems.length ? `${inNodeProblems.length} problem(s), first: ${inNodeProblems.slice(0, 3).join(' | ')}` : `${samples.length} pod starts` });
@@ -323,9 +301,7 @@ export async function runBenchLatency(o: BenchLatencyOptions): Promise<BenchLate
   await rt?.world.dispose().catch(() => undefined);
   for (const pc of clusters) if (!o.keep) await phase(`delete cluster ${pc.cluster.name}`, () => pc.cluster.remove()).catch(() => undefined);
   await ctx.finish();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
+  stop.detach();
   if (planOnly) return { exitCode: 0 };
   for (const c of ctx.cleanupOutcomes) checks.push({ name: `cleanup: ${c.name}`, ok: c.ok, message: c.error });
   if (ctx.fence) checks.push({ name: 'no packet left the run network (fence drop counter is 0)', ok: ctx.fence.droppedPackets === 0, message: `${ctx.fence.droppedPackets} packets dropped` });
@@ -344,7 +320,7 @@ export async function runBenchLatency(o: BenchLatencyOptions): Promise<BenchLate
   const report = benchReport({
     run: {
       id: ctx.id, command: o.command.map(redact), startedAt, finishedAt, complete: complete && samples.length > 0, incompleteReason: complete ? undefined : reason,
-      signalExit: interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : undefined, kubelet: version, host: hostInfo(dockerVersion),
+      signalExit: stop.signalExit, kubelet: version, host: hostInfo(dockerVersion),
     },
     result, notApplicable, planned: arms.map((a) => a.id), clusters: clusters.map(clusterInfo),
     registry: registry ? { host: registry.host, endpoint: registry.endpoint } : undefined, fence: ctx.fence, windows, checks, measurements,
