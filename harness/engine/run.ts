@@ -23,6 +23,7 @@ import { clusterInfo, hosts, provision, type Environment, type WorkerNeed } from
 import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './schedule.ts';
 import type { Worker } from './worker.ts';
 import { needsProviders } from './providers.ts';
+import { InfraWatch, dockerGet, type WatchedContainer } from './infra.ts';
 
 export { isCheckSuite, planSuites, type AnySuite };
 
@@ -74,7 +75,7 @@ function notApplicable(s: PlannedScenario): ScenarioResult {
 }
 
 
-async function runChecks(suite: CheckSuite, env: CheckEnvironment, progress: RunProgress, signal: AbortSignal): Promise<ScenarioResult[]> {
+async function runChecks(suite: CheckSuite, env: CheckEnvironment, progress: RunProgress, signal: AbortSignal, watch: InfraWatch): Promise<ScenarioResult[]> {
   const out: ScenarioResult[] = [];
   for (const [i, s] of suite.scenarios.entries()) {
     const startedAt = new Date();
@@ -83,6 +84,7 @@ async function runChecks(suite: CheckSuite, env: CheckEnvironment, progress: Run
       continue;
     }
     const r = await runCheck(suite, s, i, env, signal);
+    if (r.status === 'failed' || r.status === 'error') await watch.check();
     const seconds = (Date.now() - startedAt.getTime()) / 1000;
     const res: ScenarioResult = {
       kind: 'check', id: `${suite.name}/${i + 1}`, key: `${suite.name}/${i + 1}`, suite: suite.name, name: s.name, kubelet: 'none', labels: {}, status: r.status, message: r.message, notes: r.notes,
@@ -135,7 +137,7 @@ async function runCheck(suite: CheckSuite, s: CheckScenario, index: number, env:
  * time; an exclusive window (faults of the shared registry, token service or STS) waits until nothing
  * else runs and runs alone.
  */
-async function executeWindows(windows: Window[], env: Environment, o: EngineOptions, reportDir: string, progress: RunProgress, signal: AbortSignal, results: Map<string, ScenarioResult>, windowResults: WindowResult[]): Promise<void> {
+async function executeWindows(windows: Window[], env: Environment, o: EngineOptions, reportDir: string, progress: RunProgress, signal: AbortSignal, results: Map<string, ScenarioResult>, windowResults: WindowResult[], watch: InfraWatch): Promise<void> {
   interface Slot { worker: Worker; version: string; pc: Environment['clusters'][number]; busy: boolean }
   const slots: Slot[] = env.clusters.flatMap((pc) => [...pc.workers.entries()].flatMap(([version, ws]) => ws.map((worker) => ({ worker, version, pc, busy: false }))));
   /** A slot can take a window: the window's kubelet, under a control plane the window may run under. */
@@ -154,6 +156,8 @@ async function executeWindows(windows: Window[], env: Environment, o: EngineOpti
     for (let attempt = 1; attempt <= 1 + o.retries && pending.length && !signal.aborted; attempt++) {
       const { results: rs, window } = await runWindow(w, execEnv, slot.worker, { parallel: o.parallel, signal, progress, attempt, registryHost, reportDir }, pending);
       windowResults.push(window);
+      // A scenario that did not pass may have met the infrastructure going away: look now, not at the next tick.
+      if (rs.some((r) => r.status === 'failed' || r.status === 'error')) await watch.check();
       for (const r of rs) {
         const prev = results.get(r.key);
         results.set(r.key, prev ? mergeAttempts(prev, r) : r);
@@ -211,6 +215,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   let env: Environment | undefined;
   const partial: { registry?: Environment['registry']; clusters: Environment['clusters'] } = { clusters: [] };
   let dockerVersion: string | undefined;
+  const watch = new InfraWatch({ onLost: (loss) => stop.failInfrastructure(loss.message) });
   progress.setTotal(p.scenarios.length + checkSuites.reduce((n, s) => n + s.scenarios.length, 0));
   try {
     progress.setStage('provision');
@@ -222,9 +227,11 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       onRegistry: (r) => { partial.registry = r; }, onCluster: (c) => { partial.clusters.push(c); },
     });
     checks.push(...env.checks);
+    await watch.watch(watchedContainers(env));
+    watch.start();
     progress.setStage('execute');
     for (const suite of checkSuites) {
-      for (const r of await runChecks(suite, { run: ctx, registry: env.registry }, progress, controller.signal)) results.set(r.key, r);
+      for (const r of await runChecks(suite, { run: ctx, registry: env.registry }, progress, controller.signal, watch)) results.set(r.key, r);
     }
     const applicable = p.scenarios.filter((s) => s.status === 'planned');
     for (const s of p.scenarios.filter((x) => x.status === 'not-applicable')) {
@@ -232,7 +239,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       results.set(r.key, r);
       progress.scenarioFinished(r);
     }
-    await executeWindows(windowsOf(applicable), env, o, ctx.reportDir, progress, controller.signal, results, windowResults);
+    await executeWindows(windowsOf(applicable), env, o, ctx.reportDir, progress, controller.signal, results, windowResults, watch);
+    await watch.check();
   } catch (err) {
     if (!controller.signal.aborted) {
       const detail = (err as { detail?: string }).detail;
@@ -241,16 +249,25 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     }
   } finally {
     stop.stopTimer();
+    watch.stop();
   }
 
   // Everything planned gets a result, so a partial report still names what did not run.
-  const reason = stop.interrupted ? `interrupted by ${stop.interrupted}` : crashed ? `crashed: ${crashed.message}` : stop.timedOut ? 'the run timeout was reached' : 'the run environment did not come up';
+  const reason = stop.interrupted ? `interrupted by ${stop.interrupted}` : stop.infraFailure ? `infrastructure failure: ${stop.infraFailure}` : crashed ? `crashed: ${crashed.message}` : stop.timedOut ? 'the run timeout was reached' : 'the run environment did not come up';
   for (const s of p.scenarios) if (!results.has(runKey(s))) results.set(runKey(s), s.status === 'not-applicable' ? notApplicable(s) : notRun(s, reason));
   for (const suite of checkSuites) {
     for (const [i, s] of suite.scenarios.entries()) {
       const key = `${suite.name}/${i + 1}`;
       if (!results.has(key)) results.set(key, { kind: 'check', id: key, key, suite: suite.name, name: s.name, kubelet: 'none', labels: {}, status: 'not-run', message: reason, setup: [], attempts: [], seconds: 0 });
     }
+  }
+
+  if (watch.lost) {
+    notJudgedAfterLoss(results, watch.lost);
+    checks.push({ name: 'the Docker engine, the registry container and the kind nodes stayed up for the whole run', ok: false, message: `${watch.lost.message} (noticed at ${watch.lost.at.toISOString()})` });
+    await waitForEngine(60_000);
+  } else if (watch.watching) {
+    checks.push({ name: 'the Docker engine, the registry container and the kind nodes stayed up for the whole run', ok: true, message: `${watch.checks} checks` });
   }
 
   progress.setStage('report');
@@ -278,7 +295,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     pullproof: process.env.npm_package_version ?? '0.1.0',
     run: {
       id: ctx.id, command: o.command.map(redact), startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-      complete: !stop.interrupted && !crashed && !stop.timedOut, incompleteReason: stop.interrupted || crashed || stop.timedOut ? reason : undefined, exitCode: 0,
+      complete: !stop.interrupted && !crashed && !stop.timedOut && !stop.infraFailure, incompleteReason: stop.interrupted || crashed || stop.timedOut || stop.infraFailure ? reason : undefined, exitCode: 0,
       suites: o.suites.map((s) => s.name), kubelets: o.kubelets, shard: o.shard, parallel: o.parallel, retries: o.retries, host: hostInfo(dockerVersion),
       ...(o.kubeletBuild ? { kubeletBuild: { release: o.kubeletBuild.release, reported: o.kubeletBuild.reported, sha256: o.kubeletBuild.sha256, ...(o.kubeletBuild.commit ? { commit: o.kubeletBuild.commit } : {}), source: o.kubeletBuild.source, origin: redact(o.kubeletBuild.origin) } } : {}),
       ...(o.limits ? { kubeletLimits: o.limits } : {}),
@@ -298,7 +315,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     }] : [],
     summary: summarize(scenarios),
   };
-  report.run.exitCode = stop.signalExit ?? (crashed ? 3 : exitCodeFor(report));
+  // An infrastructure failure is exit 3 even after a conformance failure: the run did not finish.
+  report.run.exitCode = stop.signalExit ?? (crashed || stop.infraFailure ? 3 : exitCodeFor(report));
   const metricDisagreements = windowResults.filter((w) => w.metricsCheck && !w.metricsCheck.ok);
   if (metricDisagreements.length) log(`the image manager's counters disagree with the oracle in window(s) ${metricDisagreements.map((w) => w.index).join(', ')}`);
   // The handlers stay until the report is written: a signal while it is written (after cleanup) still
@@ -319,6 +337,41 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   process.off('unhandledRejection', onCrash);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
+}
+
+/** What the run's scenarios need running for the whole run: the registry container and every kind node. */
+function watchedContainers(env: Environment): WatchedContainer[] {
+  return [
+    { name: env.registry.registry.name, what: 'the registry container' },
+    ...env.clusters.flatMap((pc) => [pc.cluster.controlPlane, ...pc.cluster.workers].map((n) => ({ name: n.name, what: `kind node ${n.name}` }))),
+  ];
+}
+
+/** Scenarios caught in an infrastructure failure are not judged: a failure or error that ended in the minute
+ * before the loss was noticed, or after it, is turned into not-run naming the loss and what it had said. */
+export function notJudgedAfterLoss(results: Map<string, ScenarioResult>, loss: { at: Date; message: string }, graceMs = 60_000): number {
+  let n = 0;
+  for (const [key, r] of results) {
+    if (r.status !== 'failed' && r.status !== 'error') continue;
+    const ended = r.finishedAt ? Date.parse(r.finishedAt) : Number.POSITIVE_INFINITY;
+    if (ended < loss.at.getTime() - graceMs) continue;
+    results.set(key, { ...r, status: 'not-run', message: `not judged: infrastructure failure: ${loss.message} (the scenario had ended ${r.status}${r.message ? `: ${r.message}` : ''})` });
+    n++;
+  }
+  return n;
+}
+
+/** After an infrastructure failure, cleanup needs the engine: waits for it to answer again, up to ms. */
+async function waitForEngine(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  let said = false;
+  while (Date.now() < until) {
+    const ok = await dockerGet('/_ping', 2000).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    if (!said) { log(`waiting up to ${ms / 1000}s for the Docker engine to answer again, to clean up`); said = true; }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  warn(`the Docker engine did not answer within ${ms / 1000}s: cleanup will fail; run "npx pullproof cleanup" once it answers`);
 }
 
 /** The workers the plan needs: its applicable scenarios' kubelets and control-plane minimums (or --kubelet when none applies). */

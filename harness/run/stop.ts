@@ -11,6 +11,8 @@ export class RunStop {
   /** The signal that stopped the run, if one did. */
   interrupted?: NodeJS.Signals;
   timedOut = false;
+  /** What infrastructure went away, when that stopped the run. */
+  infraFailure?: string;
   private readonly timer?: NodeJS.Timeout;
   private readonly onSignal: (sig: NodeJS.Signals) => void;
 
@@ -45,6 +47,14 @@ export class RunStop {
   abort(reason: string): void {
     this.controller.abort(reason);
     abortRunningCommands();
+  }
+
+  /** Stops the run because its infrastructure went away (exit 3). */
+  failInfrastructure(message: string): void {
+    if (this.infraFailure || this.interrupted) return;
+    this.infraFailure = message;
+    warn(`infrastructure failure: ${message}; stopping: scenarios not finished are not run, and the run exits 3`);
+    this.abort(`infrastructure failure: ${message}`);
   }
 
   /** 130 or 143 when a signal stopped the run. */
