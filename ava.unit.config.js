@@ -32,6 +32,7 @@ export const SLOW_FIRST_TIME = {
   'test/certify-findings.test.ts': "builds the kubelet judge and the reaper from the Go module proxy",
   'test/certify-reference.test.ts': "builds the kubelet judge (k8s.io/kubernetes v1.35.4) from the Go module proxy",
   'test/ecr-certify.test.ts': "builds AWS's ecr-credential-provider from the Go module proxy",
+  'test/ecr-certify-in-cluster.test.ts': 'a kind cluster with ecr-credential-provider installed',
   'test/ecr-emulation.test.ts': "builds AWS's ecr-credential-provider from the Go module proxy",
   'test/report-junit.test.ts': 'creates a Python virtualenv with junitparser from PyPI',
   'test/workflow-example.test.ts': "builds actionlint from the Go module proxy; needs Debian's shellcheck",

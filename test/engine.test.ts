@@ -244,3 +244,21 @@ test('--kubelet-limits: with recordedSecretsLimit 1 the oracle predicts a secret
   t.is(changed.scenarios[0]?.prediction.outcome, 'never-pull');
   t.deepEqual(changed.scenarios[0]?.limits, { recordedSecretsLimit: 1 });
 });
+
+test('judge: STS exchanges count up to the pod\'s decision; a refused pod\'s extra syncs are noted, not judged; missing or unexpected exchanges fail', (t) => {
+  const p = { ...predict({ kubelet: { version: V135, gates: {} }, node: { present: false, record: { kind: 'none' } }, pod: { namespace: 'b', image: 'registry.pullproof.test:5443/private/app:v1', pullPolicy: 'IfNotPresent', secrets: [] }, registry: { up: true, anonymousReadable: false } }), stsExchanges: 1 };
+  const sts = (at: string) => ({ target: 'sts' as const, kind: 'exchange', method: 'POST', status: 403, identity: 'pp-b/denied', at });
+  const o = (requests: ReturnType<typeof sts>[]) => obs({ outcome: p.outcome, cause: p.cause, events: [{ type: 'Warning', reason: 'Failed', message: 'Failed to pull image', count: 1 }], requests, timings: { createdAt: '2026-11-29T12:00:00.000Z', decidedAt: '2026-11-29T12:00:02.000Z' } });
+  const later = judge({ prediction: p, observation: o([sts('2026-11-29T12:00:01.000Z'), sts('2026-11-29T12:00:03.000Z')]), checkRecord: false });
+  t.is(later.status, 'passed', later.problems.join('; '));
+  t.true(later.notes.some((n) => n.startsWith('1 more STS exchange(s) after the pod\'s decision')));
+  // A refused pod synced twice before its refusal was visible: the kubelet's retry, noted.
+  const twice = judge({ prediction: p, observation: o([sts('2026-11-29T12:00:01.000Z'), sts('2026-11-29T12:00:01.500Z')]), checkRecord: false });
+  t.is(twice.status, 'passed', twice.problems.join('; '));
+  t.true(twice.notes.some((n) => n.startsWith('2 STS exchanges before the refusal was visible where one pod sync makes 1')));
+  // None where one was due, or one where none was due (a cache hit), fails.
+  const none = judge({ prediction: p, observation: o([]), checkRecord: false });
+  t.deepEqual(none.problems, ['expected 1 STS exchange(s) before the pod\'s decision; observed 0']);
+  const cached = judge({ prediction: { ...p, stsExchanges: 0 }, observation: o([sts('2026-11-29T12:00:01.000Z')]), checkRecord: false });
+  t.deepEqual(cached.problems, ['expected 0 STS exchange(s) before the pod\'s decision; observed 1']);
+});

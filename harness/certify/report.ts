@@ -42,6 +42,31 @@ export interface VersionResult {
   checks: CheckResult[];
 }
 
+/** certify --in-cluster: the vendor's plugin on real kubelets, per version. */
+export interface InClusterResult {
+  runId: string;
+  /** The engine run's report folder (report.json, junit.xml, index.html, logs). */
+  reportDir: string;
+  exitCode: number;
+  complete: boolean;
+  plugin: { name: string; sha256: string; host: string; backend: string };
+  versions: {
+    kubernetes: KubernetesVersion;
+    kubelet: string;
+    verdict: 'pass' | 'fail' | 'not-applicable';
+    passed: number;
+    failed: number;
+    knownBugs: number;
+    notApplicable: number;
+    /** The exact CredentialProviderConfig this kubelet read. */
+    config?: string;
+    scenarios: { id: string; status: string; expected?: string; observed?: string; stsExchanges?: number; message?: string }[];
+  }[];
+  verdict: 'pass' | 'fail';
+  fence?: { droppedPackets: number };
+  how: string;
+}
+
 export interface CertifyReport {
   tool: { name: 'pullproof'; version: string };
   startedAt: string;
@@ -59,6 +84,7 @@ export interface CertifyReport {
   verdict: 'pass' | 'fail';
   summary: { pass: number; fail: number; notRun: number };
   how: string;
+  inCluster?: InClusterResult;
 }
 
 const MARK: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', 'not-run': 'NOT RUN' };
@@ -87,5 +113,16 @@ export function formatReport(r: CertifyReport): string {
     for (const c of v.checks) lines.push(`  ${MARK[c.status].padEnd(7)} ${c.title}${c.reason ? `: ${c.reason}` : ''}`);
   }
   lines.push(`how: ${r.how}`);
+  const c = r.inCluster;
+  if (c) {
+    lines.push(`in a cluster: ${c.verdict === 'pass' ? 'PASSED' : 'FAILED'} (run ${c.runId}, exit ${c.exitCode}${c.complete ? '' : ', incomplete'}; report ${c.reportDir})`);
+    lines.push(`  plugin:   ${c.plugin.name} sha256 ${c.plugin.sha256}, images under ${c.plugin.host}, backend ${c.plugin.backend}`);
+    for (const v of c.versions) {
+      lines.push(`  Kubernetes ${v.kubernetes} (kubelet ${v.kubelet}): ${v.verdict.toUpperCase()} (${v.passed} passed, ${v.failed} failed${v.knownBugs ? `, ${v.knownBugs} known bugs` : ''}${v.notApplicable ? `, ${v.notApplicable} not applicable` : ''})`);
+      for (const s of v.scenarios) lines.push(`    ${s.status.toUpperCase().padEnd(8)} ${s.id}: expected ${s.expected ?? '-'}, observed ${s.observed ?? '-'}${s.message && s.status !== 'passed' ? ` (${s.message.slice(0, 300)})` : ''}`);
+    }
+    if (c.fence) lines.push(`  fence: ${c.fence.droppedPackets} packets dropped`);
+    lines.push(`  how: ${c.how}`);
+  }
   return lines.join('\n') + '\n';
 }

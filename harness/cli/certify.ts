@@ -31,6 +31,9 @@ interface CertifyCliOptions {
   kubeletJudge: boolean;
   json?: boolean;
   report?: string;
+  inCluster?: boolean;
+  reportDir?: string;
+  keep?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -112,9 +115,19 @@ export function registerCertify(program: Command): void {
     .option('--no-kubelet-judge', 'do not judge with each version\'s own kubelet code (which is built from the Go module proxy on first use, a few minutes per version); the verdict then rests on pullproof\'s rules')
     .option('--json', 'print the report as JSON')
     .option('--report <file>', 'also write the JSON report to this file')
+    .option('--in-cluster', 'also install the plugin and --config on a worker of each --kubernetes version and run the vendor-plugin scenarios against pullproof\'s AWS emulation (plugins for ECR hosts; needs Docker and root, like pullproof run)')
+    .option('--report-dir <dir>', 'with --in-cluster: the cluster run\'s report folder (default: reports/<run id>)')
+    .option('--keep', 'with --in-cluster: keep the clusters for debugging')
     .action(async (o: CertifyCliOptions) => {
       const versions: KubernetesVersion[] = [...new Set(o.kubernetes.map((v) => parseKubernetesVersion(v)))];
-      const { certify } = await import('../certify/certify.ts');
+      if (o.inCluster && !o.config) throw new UsageError('--in-cluster', 'needs the provider config the kubelets will read', 'pass --config FILE with the provider entry (matchImages, tokenAttributes, env) as you ship it');
+      if (!o.inCluster && (o.reportDir || o.keep)) throw new UsageError(o.reportDir ? '--report-dir' : '--keep', 'applies only to --in-cluster', 'add --in-cluster, or drop the flag');
+      const { certify, resolveProvider } = await import('../certify/certify.ts');
+      if (o.inCluster) {
+        // Before anything runs: the provider must be one whose backend pullproof emulates.
+        const { vendorPlugin } = await import('../engine/vendor.ts');
+        vendorPlugin(o.plugin, resolveProvider({ plugin: o.plugin, configPath: o.config, provider: o.provider, versions, saTokenGate: gate(o.featureGates), image: o.image }).provider, o.config as string);
+      }
       const { formatReport } = await import('../certify/report.ts');
       const report = await certify({
         plugin: o.plugin, configPath: o.config, provider: o.provider, versions, saTokenGate: gate(o.featureGates),
@@ -123,9 +136,14 @@ export function registerCertify(program: Command): void {
         serviceAccount: serviceAccount(o.serviceAccount), annotations: keyValues('--sa-annotation', o.saAnnotation),
         pluginVersion: o.pluginVersion, kubeletJudge: o.kubeletJudge, progress: (line) => log(`certify ${line}`),
       });
+      if (o.inCluster) {
+        const { certifyInCluster } = await import('../certify/in-cluster.ts');
+        report.inCluster = await certifyInCluster(report, o.plugin, { reportDir: o.reportDir, keep: o.keep, command: process.argv.slice(2) });
+        if (report.inCluster.verdict === 'fail') report.verdict = 'fail';
+      }
       const json = JSON.stringify(report, null, 2) + '\n';
       if (o.report) writeFileSync(o.report, redact(json));
       process.stdout.write(redact(o.json ? json : formatReport(report)));
-      if (report.verdict === 'fail') process.exitCode = 1;
+      if (report.verdict === 'fail') process.exitCode = report.inCluster && report.inCluster.exitCode >= 3 ? 3 : 1;
     });
 }

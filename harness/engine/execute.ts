@@ -24,6 +24,8 @@ import type { PlannedScenario } from './plan.ts';
 import type { ImageSpec, PodSpec, Step } from './spec.ts';
 import type { Worker } from './worker.ts';
 import type { StsStack } from '../identity/stack.ts';
+import type { VendorRuntime } from './vendor.ts';
+import { ecrRepositoryPrefix, parseEcrHost } from '../identity/aws/names.ts';
 import type { KindNode } from '../node/kind-node.ts';
 import type { FaultProxy } from '../proxy/fault-proxy.ts';
 import { testHooks } from '../util/test-hooks.ts';
@@ -40,6 +42,8 @@ export interface ExecEnv {
   sts?: StsStack;
   /** The control plane node (for cluster-wide objects such as the audience RBAC). */
   controlPlane?: KindNode;
+  /** A vendor's plugin and the cloud emulation it talks to (certify --in-cluster). */
+  vendor?: VendorRuntime;
 }
 
 function abortable(signal: AbortSignal | undefined, ms: number): Promise<void> {
@@ -168,10 +172,24 @@ export class ScenarioRun {
   registryPath(sym: string): string {
     const spec = this.imageSpec(sym);
     const ref = this.model.reference(sym);
+    if (spec.host) return `${ecrRepositoryPrefix(spec.host)}/${spec.repository}/${this.key}/${sym}`;
     if (!spec.reference) return `${spec.repository}/${this.key}/${sym}`;
     const n = normalizeImage(ref);
     if (!n) throw new HarnessError(`scenario ${this.planned.id}: ${ref} is not an image reference`);
     return `mirror/${n.domain}/${n.path}`;
+  }
+
+  /** A service account's annotations, "{role}" made the role ARN of this service account in this scenario. */
+  private annotationsOf(sym: string): Record<string, string> {
+    const sa = this.planned.spec.world.serviceAccounts?.[sym];
+    return Object.fromEntries(Object.entries(sa?.annotations ?? {}).map(([k, v]) => [k, v.replace('{role}', this.roleArn(sym))]));
+  }
+
+  /** The IAM role made for a service account, in the account of the scenario's cloud registry. */
+  private roleArn(sym: string): string {
+    const host = Object.values(this.planned.spec.world.images).find((i) => i.host)?.host;
+    const account = (host && parseEcrHost(host)?.account) ?? '123456789012';
+    return `arn:aws:iam::${account}:role/pp-${this.key}-${sym}`;
   }
 
   private namespaceOf(sym: string): string {
@@ -224,10 +242,12 @@ export class ScenarioRun {
     }
     for (const [sym, sa] of Object.entries(w.serviceAccounts ?? {})) {
       const ns = this.namespaceOf(sa.namespace);
-      this.saUids.set(sym, await this.env.kube.createServiceAccount(ns, sym, sa.annotations ?? {}));
+      this.saUids.set(sym, await this.env.kube.createServiceAccount(ns, sym, this.annotationsOf(sym)));
       this.attribution.serviceAccounts.add(`${ns}/${sym}`);
       // The STS grants by name (a recreated service account is granted again; the kubelet's record, by uid, is what changes).
       if (sa.stsPulls?.length) this.env.sts?.policy.allow({ namespace: ns, serviceAccount: sym, repositories: sa.stsPulls.map((i) => this.registryPath(i)) });
+      // A vendor's cloud: the role made for this service account trusts it (ECR then reads the host's whole prefix).
+      if (sa.stsPulls?.length && this.env.vendor) this.env.vendor.aws.aws.allowRole({ arn: this.roleArn(sym), trust: [{ namespace: ns, serviceAccount: sym }] });
     }
   }
 
@@ -356,7 +376,7 @@ export class ScenarioRun {
       if (!sa) throw new HarnessError(`no service account ${step.recreateServiceAccount}`);
       const ns = this.namespaceOf(sa.namespace);
       await this.env.kube.deleteServiceAccount(ns, step.recreateServiceAccount);
-      this.saUids.set(step.recreateServiceAccount, await this.env.kube.createServiceAccount(ns, step.recreateServiceAccount, sa.annotations ?? {}));
+      this.saUids.set(step.recreateServiceAccount, await this.env.kube.createServiceAccount(ns, step.recreateServiceAccount, this.annotationsOf(step.recreateServiceAccount)));
       this.model.applyStep(step);
     } else if ('removeImage' in step) {
       await node.exec(['crictl', 'rmi', this.model.reference(step.removeImage)], { allowFailure: true });

@@ -104,10 +104,20 @@ export function judge(j: JudgeInput): Verdict {
     const hit = o.events.some((e) => e.reason === ev.reason && e.message.includes(ev.contains) && !(ev.reason === 'Pulled' && ev.contains === 'already present on machine' && e.message.includes('can be accessed by the pod')));
     if (!hit) problems.push(`expected a ${ev.reason} event saying "${ev.contains}"; observed events: ${o.events.map((e) => `${e.reason}: ${e.message.slice(0, 120)}`).join(' | ') || 'none'}`);
   }
-  // STS exchanges (attributed by service account).
+  // STS exchanges (attributed by service account) up to the pod's decision: the oracle predicts what one
+  // pod sync causes. A refused pod is synced again by the kubelet, also before its first refusal reaches
+  // the API server (pod_workers requeue it within about 250 ms), and the kubelet caches only successful
+  // plugin answers, so each sync of a refused pod runs the plugin again: for a refusal, more exchanges
+  // than predicted are the kubelet's retries (noted); fewer, or any where none were predicted, fail.
   if (p.stsExchanges !== undefined) {
-    const seen = o.requests.filter((r) => r.target === 'sts').length;
-    if (seen !== p.stsExchanges) problems.push(`expected ${p.stsExchanges} STS exchange(s); observed ${seen}`);
+    const all = o.requests.filter((r) => r.target === 'sts');
+    const decided = o.timings?.decidedAt ? Date.parse(o.timings.decidedAt) : undefined;
+    const seen = decided === undefined ? all.length : all.filter((r) => Date.parse(r.at) <= decided).length;
+    const refused = p.outcome === 'pull-fails' || p.outcome === 'never-pull';
+    const retries = refused && p.stsExchanges > 0 && seen > p.stsExchanges;
+    if (seen !== p.stsExchanges && !retries) problems.push(`expected ${p.stsExchanges} STS exchange(s) before the pod's decision; observed ${seen}${all.length > seen ? ` (and ${all.length - seen} after it)` : ''}`);
+    else if (retries) notes.push(`${seen} STS exchanges before the refusal was visible where one pod sync makes ${p.stsExchanges}: the kubelet synced the refused pod again (failed plugin answers are not cached)`);
+    if (all.length > seen) notes.push(`${all.length - seen} more STS exchange(s) after the pod's decision (the kubelet syncing the refused pod again), not judged`);
   }
   // The record afterwards.
   if (j.checkRecord) {

@@ -46,7 +46,7 @@ export function planResolver(scenarioKey: string): Resolver {
 export function imageReference(sym: string, spec: ImageSpec, r: Resolver): string {
   const repo = r.repository(sym, spec);
   if (spec.reference) return spec.reference.replace('{repo}', repo.replace(/\//g, '-'));
-  return `${r.registryHost()}/${repo}:v1`;
+  return `${spec.host ?? r.registryHost()}/${repo}:v1`;
 }
 
 /** Allowlist entries with "{registry}" (the harness registry) and "{key}" (the scenario's key) resolved. */

@@ -18,6 +18,9 @@ import { factsOf } from '../oracle/versions.ts';
 import type { PlannedScenario } from './plan.ts';
 import type { ProviderSpec } from './spec.ts';
 import type { Worker } from './worker.ts';
+import { vendorConfig, type VendorPlugin, type VendorRuntime } from './vendor.ts';
+import { configureEcrMirror, NODE_AWS_CA_PATH } from '../cluster/ecr.ts';
+import { parseEcrHost } from '../identity/aws/names.ts';
 
 export const STS_CA_ON_NODE = `${CREDPROV_DIR}/sts-ca.crt`;
 export const PROVIDER_AUDIENCE = DEFAULT_STS_AUDIENCE;
@@ -50,23 +53,45 @@ async function issuerOf(kc: KubeConfig): Promise<string> {
 export interface ClusterProviders {
   sts: StsStack;
   plugin: PackagedPlugin;
+  /** The vendor's plugin under certification (certify --in-cluster), with its backend emulation. */
+  vendor?: VendorRuntime;
 }
 
-/** Starts the cluster's STS and installs the reference plugin into every worker (once per run). */
-export async function prepareProviders(ctx: RunContext, registry: RegistryStack, cluster: Cluster, workers: Worker[]): Promise<ClusterProviders> {
+/**
+ * Starts the cluster's STS and installs the reference plugin into every worker (once per run); with a
+ * vendor's plugin, also its backend emulation (AWS STS + ECR), the plugin next to the reference one and
+ * the certs.d entry that sends its registry host to the harness registry's prefix for that host.
+ */
+export async function prepareProviders(ctx: RunContext, registry: RegistryStack, cluster: Cluster, workers: Worker[], vendorPlugin?: VendorPlugin): Promise<ClusterProviders> {
   if (!ctx.network) throw new Error('the run network must exist first');
+  const issuer = await issuerOf(cluster.kube.config);
   const sts = await StsStack.start({
     ca: registry.ca, log: registry.log, tokens: registry.tokens,
-    jwks: apiServerJwks(cluster.kube.config), issuer: await issuerOf(cluster.kube.config),
+    jwks: apiServerJwks(cluster.kube.config), issuer,
     audience: PROVIDER_AUDIENCE, listenHost: ctx.network.gateway, credentialTtlSeconds: 3600,
   }, (name, fn) => ctx.cleanup.defer(`${name} (${cluster.name})`, fn));
   const plugin = await packagePlugin();
+  let vendor: VendorRuntime | undefined;
+  if (vendorPlugin) {
+    const { AwsStack } = await import('../identity/aws/stack.ts');
+    const aws = await AwsStack.start({
+      ca: registry.ca, log: registry.log, tokens: registry.tokens, jwks: apiServerJwks(cluster.kube.config), issuer,
+      audience: vendorPlugin.provider.tokenAttributes?.serviceAccountTokenAudience, listenHost: ctx.network.gateway, stsPort: 0, ecrPort: 0,
+    }, (name, fn) => ctx.cleanup.defer(`${name} (${cluster.name})`, fn));
+    vendor = { plugin: vendorPlugin, aws, configs: new Map() };
+    for (const node of [cluster.controlPlane, ...cluster.workers]) await configureEcrMirror(node, registry, [vendorPlugin.host]);
+  }
   for (const w of workers) {
     await w.node.exec(['sh', '-c', `rm -rf ${CREDPROV_BIN} && mkdir -p ${CREDPROV_BIN}`]);
     await run(['docker', 'cp', `${plugin.dir}/.`, `${w.name}:${CREDPROV_BIN}`], { timeoutMs: 300_000 });
     await w.node.writeFile(STS_CA_ON_NODE, registry.ca.certPem, '0644');
+    if (vendorPlugin) {
+      await run(['docker', 'cp', vendorPlugin.binary, `${w.name}:${CREDPROV_BIN}/${vendorPlugin.name}`], { timeoutMs: 300_000 });
+      await w.node.exec(['chmod', '0755', `${CREDPROV_BIN}/${vendorPlugin.name}`]);
+      await w.node.writeFile(NODE_AWS_CA_PATH, registry.ca.certPem, '0644');
+    }
   }
-  return { sts, plugin };
+  return { sts, plugin, vendor };
 }
 
 /** The CredentialProviderConfig for a window's provider, as this kubelet version accepts it. */
@@ -94,8 +119,13 @@ export function providerConfig(spec: ProviderSpec, o: { kubelet: string; registr
 }
 
 /** Writes a window's provider config, grants its audience if asked, and returns the kubelet flags. */
-export async function configureProvider(worker: Worker, controlPlane: Cluster['controlPlane'], spec: ProviderSpec, o: { kubelet: string; registryHost: string; sts: StsStack }): Promise<string[]> {
-  await worker.node.writeFile(CREDPROV_CONFIG, providerConfig(spec, { kubelet: o.kubelet, registryHost: o.registryHost, stsUrl: o.sts.tokenUrl }), '0644');
+export async function configureProvider(worker: Worker, controlPlane: Cluster['controlPlane'], spec: ProviderSpec, o: { kubelet: string; registryHost: string; sts: StsStack; vendor?: VendorRuntime }): Promise<string[]> {
+  if (spec.vendor && !o.vendor) throw new Error('a window configures the vendor\'s plugin but the run has none (certify --in-cluster)');
+  const text = spec.vendor && o.vendor
+    ? vendorConfig(o.vendor.plugin, o.vendor.aws.pluginEnv({ caFile: NODE_AWS_CA_PATH, region: parseEcrHost(o.vendor.plugin.host)?.region }))
+    : providerConfig(spec, { kubelet: o.kubelet, registryHost: o.registryHost, stsUrl: o.sts.tokenUrl });
+  if (spec.vendor) o.vendor?.configs.set(o.kubelet, text);
+  await worker.node.writeFile(CREDPROV_CONFIG, text, '0644');
   if (spec.serviceAccount && spec.audienceRbac !== false) await grantAudience(controlPlane, spec.serviceAccount.audience);
   return [`--image-credential-provider-config=${CREDPROV_CONFIG}`, `--image-credential-provider-bin-dir=${CREDPROV_BIN}`];
 }

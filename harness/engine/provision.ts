@@ -13,6 +13,7 @@ import { DEFAULT_CONTROL_PLANE, compareVersions, minorOf, skewProblem } from '..
 import type { Check, ClusterInfo } from '../report/types.ts';
 import { Worker } from './worker.ts';
 import { prepareProviders, type ClusterProviders } from './providers.ts';
+import type { VendorPlugin } from './vendor.ts';
 
 export interface ClusterLayout {
   /** Node image version: the control plane and workers of that version. */
@@ -76,6 +77,8 @@ export interface ProvisionOptions {
   /** Start the STS and install the reference plugin (some window configures a credential provider). */
   needsProviders?: boolean;
   registryImage?: string;
+  /** A vendor's plugin to install beside the reference plugin (certify --in-cluster). */
+  vendor?: VendorPlugin;
   /** Called as soon as each part exists, so an interrupted run still reports and cleans it. */
   onRegistry?: (r: RegistryStack) => void;
   onCluster?: (c: ProvisionedCluster) => void;
@@ -100,7 +103,7 @@ export async function provision(ctx: RunContext, o: ProvisionOptions): Promise<E
     }
     const pc: ProvisionedCluster = { cluster, layout, workers: byVersion };
     if (o.needsProviders) {
-      pc.providers = await phase(`credential provider: STS and reference plugin on ${cluster.name}`, () => prepareProviders(ctx, registry, cluster, [...byVersion.values()].flat()));
+      pc.providers = await phase(`credential provider: STS and reference plugin on ${cluster.name}`, () => prepareProviders(ctx, registry, cluster, [...byVersion.values()].flat(), o.vendor));
     }
     env.clusters.push(pc);
     o.onCluster?.(pc);

@@ -22,6 +22,7 @@ import { RunProgress } from './progress.ts';
 import { clusterInfo, hosts, provision, type Environment, type WorkerNeed } from './provision.ts';
 import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './schedule.ts';
 import type { Worker } from './worker.ts';
+import type { VendorPlugin } from './vendor.ts';
 import { needsProviders } from './providers.ts';
 import { InfraWatch, dockerGet, type WatchedContainer } from './infra.ts';
 
@@ -47,6 +48,8 @@ export interface EngineOptions {
   limits?: KubeletLimits;
   /** The kubelet build under test (--kubelet-binary, --kubernetes-source). */
   kubeletBuild?: KubeletBuildUnderTest;
+  /** A vendor's credential provider plugin in place of the reference plugin where a window says so (certify --in-cluster). */
+  vendor?: VendorPlugin;
   /** For tests: the test seam's hooks (harness/util/test-hooks.ts) are consulted by the caller. */
   label?: string;
 }
@@ -151,7 +154,7 @@ async function executeWindows(windows: Window[], env: Environment, o: EngineOpti
   let running = 0;
   const registryHost = env.registry.host;
   const runOne = async (w: Window, slot: Slot): Promise<void> => {
-    const execEnv = { runId: '', registry: env.registry, kube: slot.pc.cluster.kube, sts: slot.pc.providers?.sts, controlPlane: slot.pc.cluster.controlPlane };
+    const execEnv = { runId: '', registry: env.registry, kube: slot.pc.cluster.kube, sts: slot.pc.providers?.sts, vendor: slot.pc.providers?.vendor, controlPlane: slot.pc.cluster.controlPlane };
     let pending: readonly PlannedScenario[] = w.scenarios;
     for (let attempt = 1; attempt <= 1 + o.retries && pending.length && !signal.aborted; attempt++) {
       const { results: rs, window } = await runWindow(w, execEnv, slot.worker, { parallel: o.parallel, signal, progress, attempt, registryHost, reportDir }, pending);
@@ -223,7 +226,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     dockerVersion = await dockerServerVersion().catch(() => undefined);
     if (controller.signal.aborted) throw new HarnessError(String(controller.signal.reason));
     env = await provision(ctx, {
-      kubelets: workerNeeds(p.scenarios, o.kubelets), workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage,
+      kubelets: workerNeeds(p.scenarios, o.kubelets), workersPerKubelet: o.workersPerKubelet, needsCluster, needsProviders: needsProviders(p.scenarios), registryImage: o.registryImage, vendor: o.vendor,
       onRegistry: (r) => { partial.registry = r; }, onCluster: (c) => { partial.clusters.push(c); },
     });
     checks.push(...env.checks);
@@ -304,6 +307,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       clusters: clusters.map(clusterInfo),
       registry: registry ? { host: registry.host, endpoint: registry.endpoint } : undefined,
       fence: ctx.fence,
+      ...(o.vendor ? { vendorPlugin: vendorInfo(o.vendor, clusters) } : {}),
     },
     windows: windowResults,
     scenarios,
@@ -337,6 +341,12 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   process.off('unhandledRejection', onCrash);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
+}
+
+function vendorInfo(v: VendorPlugin, clusters: Environment['clusters']): NonNullable<Report['environment']['vendorPlugin']> {
+  const configs: Record<string, string> = {};
+  for (const pc of clusters) for (const [k, text] of pc.providers?.vendor?.configs ?? []) configs[k] = redact(text);
+  return { name: v.name, sha256: v.sha256, source: v.source, host: v.host, backend: v.backend, configs };
 }
 
 /** What the run's scenarios need running for the whole run: the registry container and every kind node. */

@@ -143,7 +143,7 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
       let extraArgs: string[] = [];
       if (settings.provider) {
         if (!env.sts || !env.controlPlane) throw new HarnessError('a window configures a credential provider but the run has no STS');
-        extraArgs = await configureProvider(worker, env.controlPlane, settings.provider, { kubelet: version, registryHost: o.registryHost, sts: env.sts });
+        extraArgs = await configureProvider(worker, env.controlPlane, settings.provider, { kubelet: version, registryHost: o.registryHost, sts: env.sts, vendor: env.vendor });
       }
       const options = { extraArgs, nodeDockerConfig: settings.nodeWideCredentials ? nodeWideDockerConfig(env.registry) : undefined };
       if (swapTo) lastSwap = await worker.swapTo(swapTo, await kubeletBinary(swapTo), toModel(settings, swapTo), key, why, o.signal, options);

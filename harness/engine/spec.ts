@@ -29,6 +29,12 @@ export interface ImageSpec {
   sameContentAs?: string;
   /** Not pushed to the registry (a preloaded-only image). */
   notInRegistry?: boolean;
+  /**
+   * A registry host of its own, e.g. an ECR host (<account>.dkr.ecr.<region>.amazonaws.com), reached
+   * through a certs.d entry that sends it to the harness registry's prefix for that host: the pod uses
+   * <host>/<repository>/<scenario>/<symbol>:v1. For a vendor's plugin (certify --in-cluster).
+   */
+  host?: string;
 }
 
 export interface UserSpec {
@@ -50,6 +56,7 @@ export interface SecretSpec {
 
 export interface ServiceAccountSpec {
   namespace: string;
+  /** "{role}" in a value stands for a cloud role made for this service account (a vendor's backend: an IAM role ARN). */
   annotations?: Record<string, string>;
   /** The STS exchanges its token for credentials that read these image symbols; [] denies. */
   stsPulls?: string[];
@@ -78,6 +85,11 @@ export interface ProviderSpec {
   cacheDurationSeconds: number;
   /** Grant the audience to nodes through RBAC (default true). */
   audienceRbac?: boolean;
+  /**
+   * The vendor's plugin and its config (certify --in-cluster) in place of the reference plugin; the
+   * attributes above are copied from the vendor's config, so the oracle predicts with them.
+   */
+  vendor?: boolean;
 }
 
 /** The kubelet settings of a scenario's window: a desired state, not a patch (unset means the kubelet's default). */

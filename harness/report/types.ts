@@ -250,6 +250,8 @@ export interface Report {
     clusters: ClusterInfo[];
     registry?: { host: string; endpoint: string };
     fence?: { subnet: string; droppedPackets: number; readAt: string };
+    /** certify --in-cluster: the vendor's plugin and the exact CredentialProviderConfig each kubelet version read. */
+    vendorPlugin?: { name: string; sha256: string; source: string; host: string; backend: 'aws'; configs: Record<string, string> };
   };
   windows: WindowResult[];
   scenarios: ScenarioResult[];

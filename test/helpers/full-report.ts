@@ -27,6 +27,7 @@ export const fullReport: Full<Report> = {
     clusters: [{ name: 'pullproof-pp00aa11', controlPlane: 'v1.35.4', nodeImage: 'pullproof/node:v1.35.4-0123456789ab', kind: 'v0.31.0', nodes: [{ name: 'w', role: 'worker', kubelet: 'v1.35.4', build: { source: 'source tree', sha256: 'f'.repeat(64), commit: 'abc123' } }], timings: { createSeconds: 40, nodeImageCached: true } }],
     registry: { host: 'registry.pullproof.test:5443', endpoint: 'https://172.29.4.1:5443' },
     fence: { subnet: '172.29.4.0/24', droppedPackets: 0, readAt: at },
+    vendorPlugin: { name: 'ecr-credential-provider', sha256: 'e'.repeat(64), source: 'fixtures/aws/ecr-credential-provider-config.yaml', host: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', backend: 'aws', configs: { 'v1.35.4': 'apiVersion: kubelet.config.k8s.io/v1\n' } },
   },
   windows: [{ index: 1, kubelet: 'v1.35.4', worker: 'w', settings: { ensureSecretPulledImages: true }, scenarios: 1, exclusive: false, parallel: 4, startedAt: at, seconds: 20, restarts: [{ why: 'configuration', seconds: 6 }], metrics: { m: 1 }, metricsCheck: { ok: true, expected: { m: 1 }, observed: { m: 1 }, problems: [] } }],
   scenarios: [{
