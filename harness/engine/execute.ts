@@ -340,7 +340,12 @@ export class ScenarioRun {
     } else if ('preload' in step) {
       const img = this.images.get(step.preload);
       if (!img) throw new HarnessError(`no image ${step.preload}`);
-      await node.loadImage(await toOciArchive(img, this.model.reference(step.preload)));
+      // Loaded under its normalised name (docker.io/org/app:v1 for org/app:v1), as a pull or `kind load`
+      // stores it: containerd's CRI looks images up by the normalised name, and `ctr images import` keeps
+      // the archive's name as written, so a familiar name would be present for ctr and absent for the kubelet.
+      const ref = this.model.reference(step.preload);
+      const n = normalizeImage(ref);
+      await node.loadImage(await toOciArchive(img, n ? `${n.name}${n.tag ? `:${n.tag}` : ''}${n.digest ? `@${n.digest}` : ''}` : ref));
       this.model.applyStep(step);
     } else if ('records' in step) {
       const e = step.records;
