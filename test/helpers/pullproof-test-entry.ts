@@ -5,7 +5,7 @@
 //
 //   PULLPROOF_TEST_CRASH_IN_SCENARIO=<text>   an uncaught error after the check scenario whose name contains the text
 //   PULLPROOF_TEST_FAIL_SCENARIO=<text>       the scenario whose name contains the text fails on purpose
-//   PULLPROOF_TEST_PAUSE_IN_PHASE=<phase>     the named phase (as printed after "> ") stops at the end of its work until
+//   PULLPROOF_TEST_PAUSE_IN_PHASE=<phase>     the named phase (as printed after "> ", or its first words) stops at the end of its work until
 //                                             SIGINT/SIGTERM/SIGHUP, then fails the way a phase whose command was
 //                                             killed by the interruption does
 //   PULLPROOF_TEST_SECRETS_FILE=<file>        every registered secret is written there (JSON SecretSnapshot, mode
@@ -35,7 +35,8 @@ testHooks.overrideVerdict = (name: string) => (failIn && name.includes(failIn) ?
 
 if (pauseIn) {
   testHooks.inPhase = async (phase: string): Promise<void> => {
-    if (phase !== pauseIn) return;
+    // The phase as printed, or its first words (phases such as "kind cluster <name>" name the run).
+    if (phase !== pauseIn && !phase.startsWith(`${pauseIn} `)) return;
     log(`test seam: paused in phase "${phase}"`);
     // Until a signal: the run's own handlers (installed earlier, so they run first) mark the run
     // interrupted and start cleanup; the phase then fails as if its command had been killed. A ref'd
