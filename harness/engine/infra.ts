@@ -113,12 +113,13 @@ export class InfraWatch {
   }
 
   private async problem(): Promise<string | undefined> {
-    try {
-      const ping = await dockerGet('/_ping', this.o.timeoutMs, this.o.dockerHost);
-      if (ping.status !== 200) return `the Docker engine answered its health check (/_ping) with HTTP ${ping.status}`;
-    } catch (err) {
-      return `the Docker engine stopped answering (${(err as Error).message})`;
+    // A loaded engine can be slow: one failed ping is asked again 2 s later, with a longer limit.
+    let ping = await this.ping(this.o.timeoutMs ?? 5000);
+    if (ping) {
+      await new Promise((r) => setTimeout(r, 2000));
+      ping = await this.ping(10_000);
     }
+    if (ping) return ping;
     for (const t of this.targets) {
       const now = await this.inspect(t);
       if (typeof now === 'string') return now;
@@ -129,10 +130,24 @@ export class InfraWatch {
     return undefined;
   }
 
+  /** undefined when the engine answers its health check, else what went wrong. */
+  private async ping(timeoutMs: number): Promise<string | undefined> {
+    try {
+      const r = await dockerGet('/_ping', timeoutMs, this.o.dockerHost);
+      return r.status === 200 ? undefined : `the Docker engine answered its health check (/_ping) with HTTP ${r.status}`;
+    } catch (err) {
+      return `the Docker engine stopped answering (${(err as Error).message})`;
+    }
+  }
+
   private async inspect(t: WatchedContainer): Promise<Seen | string> {
     let r: { status: number; body: string };
+    const path = `/containers/${encodeURIComponent(t.name)}/json`;
     try {
-      r = await dockerGet(`/containers/${encodeURIComponent(t.name)}/json`, this.o.timeoutMs, this.o.dockerHost);
+      r = await dockerGet(path, this.o.timeoutMs, this.o.dockerHost).catch(async () => {
+        await new Promise((res) => setTimeout(res, 2000));
+        return dockerGet(path, 10_000, this.o.dockerHost);
+      });
     } catch (err) {
       return `the Docker engine stopped answering (${(err as Error).message})`;
     }
