@@ -56,10 +56,18 @@ export const preloadedAndAllowlisted = defineSuite({
     ]),
     {
       id: 'allowlist/familiar-name',
-      name: 'A Never pod naming a preloaded image by its familiar name (org/app) starts it when the fully qualified name is allowlisted (kubernetes#137629)',
-      labels: { gate: 'on', policy: 'NeverVerifyAllowlistedImages', pullPolicy: 'Never', credential: 'preloaded, familiar name allowlisted' },
+      name: 'A Never pod naming a preloaded image by its familiar name (org/app) is not exempted by an allowlist entry for the fully qualified name: the kubelet matches the name as the pod writes it',
+      labels: { gate: 'on', policy: 'NeverVerifyAllowlistedImages', pullPolicy: 'Never', credential: 'preloaded, fully qualified name allowlisted' },
       world: privateImageWorld({ images: { img: { repository: 'private', reference: 'ppfamiliar/{repo}:v1', notInRegistry: true } } }),
       kubelet: { ensureSecretPulledImages: true, policy: 'NeverVerifyAllowlistedImages', allowlist: ['docker.io/ppfamiliar/*'] },
+      setup: [{ preload: 'img' }], act: pod('b', 'Never'),
+    },
+    {
+      id: 'allowlist/familiar-entry',
+      name: 'An allowlist entry written as a familiar name (org/app) exempts a Never pod naming the preloaded image that way from 1.36 (kubernetes#137629); older kubelets refuse the entry',
+      labels: { gate: 'on', policy: 'NeverVerifyAllowlistedImages', pullPolicy: 'Never', credential: 'preloaded, familiar name allowlisted' },
+      world: privateImageWorld({ images: { img: { repository: 'private', reference: 'ppfamiliar/{repo}:v1', notInRegistry: true } } }),
+      kubelet: { ensureSecretPulledImages: true, policy: 'NeverVerifyAllowlistedImages', allowlist: ['ppfamiliar/private-{key}-img'] },
       setup: [{ preload: 'img' }], act: pod('b', 'Never'),
     },
     // kubernetes#138175: the same content pulled with credentials under another name.
@@ -74,12 +82,12 @@ export const preloadedAndAllowlisted = defineSuite({
     })),
     // Configurations the kubelet must refuse (then the next window restores the node).
     ...([
-      ['unqualified', 'an allowlist entry that is not fully qualified (nginx)', ['nginx']],
+      ['unqualified', 'an allowlist entry that is not fully qualified (nginx; accepted from 1.36, kubernetes#137629)', ['nginx']],
       ['inner-wildcard', 'an allowlist entry with a wildcard inside the path', ['{registry}/a/*/b']],
       ['tagged', 'an allowlist entry with a tag', ['{registry}/private/app:v1']],
     ] as const).map(([id, what, allowlist]): ScenarioSpec => ({
       id: `refused/${id}`,
-      name: `The kubelet refuses to start with ${what}, and says why`,
+      name: `The kubelet's answer to ${what}: a refusal in its own words, or a start where the version accepts it`,
       labels: { gate: 'on', policy: 'NeverVerifyAllowlistedImages', credential: 'invalid configuration' },
       world: privateImageWorld(),
       kubelet: { ensureSecretPulledImages: true, policy: 'NeverVerifyAllowlistedImages', allowlist: [...allowlist] },

@@ -57,6 +57,13 @@ for (const [entry, valid] of allowlistRows) {
   });
 }
 
+test('from 1.36 a familiar allowlist entry (nginx, org/app) is accepted as the kubelet parses it unnormalised (kubernetes#137629); a tag is still refused', (t) => {
+  t.notThrows(() => validateAllowlistEntry('nginx', 'x', 'v1.36.3'));
+  t.notThrows(() => validateAllowlistEntry('org/app', 'x', 'v1.37.2'));
+  t.throws(() => validateAllowlistEntry('nginx', 'x', 'v1.35.4'), { instanceOf: UsageError });
+  t.throws(() => validateAllowlistEntry('nginx:1.2', 'x', 'v1.37.2'), { instanceOf: UsageError });
+});
+
 test('maxParallelImagePulls above 31 is refused while the gate is on (kubernetes#138935)', (t) => {
   t.throws(() => applyKubeletSettings(BASE, { maxParallelImagePulls: 32 }, target135, 'nodes[1]'), { instanceOf: UsageError, message: /#138935/ });
   const out = parse(applyKubeletSettings(BASE, { maxParallelImagePulls: 31 }, target135, 'nodes[1]')) as Record<string, unknown>;

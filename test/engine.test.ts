@@ -122,7 +122,7 @@ test('judge: the gate-on event wording and the record afterwards are checked', (
 });
 
 test('judge: an observation matching a known bug is the known bug, neither pass nor fail', (t) => {
-  const p = predict({ kubelet: { version: V135, gates: {}, policy: 'NeverVerifyAllowlistedImages', allowlist: ['docker.io/ppallow/*'] }, node: { present: true, loadedOutsideKubelet: true, record: { kind: 'none' } }, pod: { namespace: 'a', image: 'ppallow/app:v1', pullPolicy: 'Never', secrets: [] }, registry: { up: true, anonymousReadable: false } });
+  const p = predict({ kubelet: { version: V135, gates: {}, policy: 'NeverVerifyAllowlistedImages', allowlist: ['registry.pullproof.test:5443/allowlisted/app'] }, node: { present: true, loadedOutsideKubelet: true, record: { kind: 'none' } }, pod: { namespace: 'a', image: 'registry.pullproof.test:5443/allowlisted/app:v1', pullPolicy: 'Never', secrets: [] }, registry: { up: true, anonymousReadable: false } });
   t.is(p.knownBug?.issue, 137629);
   t.is(judge({ prediction: p, observation: obs({ outcome: 'never-pull' }), checkRecord: false }).status, 'known-bug');
   const fixed = judge({ prediction: p, observation: obs({ events: [{ type: 'Normal', reason: 'Pulled', message: 'already present on machine and can be accessed by the pod', count: 1 }] }), checkRecord: false });

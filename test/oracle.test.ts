@@ -329,8 +329,8 @@ test('A4: the registry down makes a needed verification fail as unreachable', (t
 });
 
 // ---- known bugs ----------------------------------------------------------------------------------------------------------
-test('known bug #137629: a familiar name on the allowlist matches from v1.36.0; 1.35 is predicted to verify instead', (t) => {
-  const b: Build = { image: 'ppallow/app:v1', loadedOutsideKubelet: true, policy: 'NeverVerifyAllowlistedImages', allowlist: ['docker.io/ppallow/*'], pullPolicy: 'Never' };
+test('known bug #137629: an exact allowlist entry matches a tagged image from v1.36.0 (the tag is trimmed); 1.35 is predicted to verify instead', (t) => {
+  const b: Build = { image: `${REG}/org/app:v1`, loadedOutsideKubelet: true, policy: 'NeverVerifyAllowlistedImages', allowlist: [`${REG}/org/app`], pullPolicy: 'Never' };
   const fixed = predict(build({ ...b, version: 'v1.36.3' }));
   t.is(fixed.outcome, 'runs-cached');
   t.is(fixed.knownBug, undefined);
@@ -338,6 +338,17 @@ test('known bug #137629: a familiar name on the allowlist matches from v1.36.0; 
   t.is(old.outcome, 'runs-cached');
   t.is(old.knownBug?.issue, 137629);
   t.is(old.knownBug?.outcome, 'never-pull');
+});
+test('#137629 does not normalise: a familiar pod image is not exempted by a fully qualified entry on any version; a familiar entry is accepted and matches from 1.36, refused before', (t) => {
+  const b: Build = { image: 'ppallow/app:v1', loadedOutsideKubelet: true, policy: 'NeverVerifyAllowlistedImages', allowlist: ['docker.io/ppallow/*'], pullPolicy: 'Never' };
+  for (const version of ['v1.35.4', 'v1.36.3', 'v1.37.2']) {
+    const p = predict(build({ ...b, version }));
+    t.is(p.outcome, 'never-pull', version);
+    t.is(p.knownBug, undefined, version);
+  }
+  const familiar: Build = { ...b, allowlist: ['ppallow/app'] };
+  t.is(predict(build({ ...familiar, version: 'v1.36.3' })).outcome, 'runs-cached');
+  t.is(predict(build({ ...familiar, version: 'v1.35.4' })).outcome, 'config-refused');
 });
 test('known bug #138175: a preloaded name whose content was pulled with credentials under another name stays preloaded by the spec; kubelets verify it', (t) => {
   const p = predict(build({ loadedOutsideKubelet: true, pullPolicy: 'Never', record: { mapping: { [`${REG}/other/name`]: { kubernetesSecrets: [OTHER] } } } }));

@@ -33,8 +33,12 @@ function minor(version: string): number {
   return minorOf(version);
 }
 
-/** The kubelet's allowlist rules (validation.go, getAllowlistImagePattern), with the field and the fix. */
-export function validateAllowlistEntry(entry: string, field: string): void {
+/**
+ * The kubelet's allowlist rules (validation.go, getAllowlistImagePattern), with the field and the fix.
+ * From 1.36 (kubernetes#137629) an exact entry is parsed as written, so a familiar name (nginx, org/app)
+ * is accepted; before, it had to be fully qualified.
+ */
+export function validateAllowlistEntry(entry: string, field: string, version = 'v1.35.4'): void {
   const bad = (problem: string, fix: string): never => {
     throw new UsageError(field, `"${entry}" ${problem}`, fix);
   };
@@ -47,7 +51,7 @@ export function validateAllowlistEntry(entry: string, field: string): void {
   if (!entry.endsWith('/*')) {
     if (/@sha256:|:[^/]*$/.test(name.replace(/^[^/]*\//, 'x/'))) bad('has a tag or digest', 'list repositories without tag or digest');
     const first = name.split('/')[0] ?? '';
-    if (!name.includes('/') || !(first.includes('.') || first.includes(':') || first === 'localhost')) {
+    if (minor(version) < 36 && (!name.includes('/') || !(first.includes('.') || first.includes(':') || first === 'localhost'))) {
       bad('is not a fully qualified repository (the kubelet normalises "nginx" to docker.io/library/nginx and then rejects it)', 'write the registry host too, e.g. docker.io/library/nginx');
     }
   }
@@ -75,7 +79,7 @@ export function applyKubeletSettings(configYaml: string, s: KubeletSettings, tar
     if (policy !== 'NeverVerifyAllowlistedImages') {
       throw new UsageError(`${field}.preloadedImagesVerificationAllowlist`, 'is only valid with imagePullCredentialsVerificationPolicy NeverVerifyAllowlistedImages', 'set that policy on this node, or drop the allowlist');
     }
-    s.preloadedImagesVerificationAllowlist.forEach((e, i) => validateAllowlistEntry(e, `${field}.preloadedImagesVerificationAllowlist[${i}]`));
+    s.preloadedImagesVerificationAllowlist.forEach((e, i) => validateAllowlistEntry(e, `${field}.preloadedImagesVerificationAllowlist[${i}]`, target.version));
   }
   // The kubelet's ValidateKubeletConfiguration (found by the differential test against its code).
   if (s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls < 1) {

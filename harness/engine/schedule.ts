@@ -136,7 +136,9 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
   };
 
   const configure = async (settings: KubeletSettingsSpec, why: string, swapTo?: string): Promise<boolean> => {
-    const key = JSON.stringify({ version: swapTo ?? worker.version, settings });
+    // The allowlist as resolved: "{key}" names this window's scenario, so two windows with the same
+    // settings text are different configurations (the second must not reuse the first's kubelet).
+    const key = JSON.stringify({ version: swapTo ?? worker.version, settings, allowlist: toModel(settings, swapTo ?? worker.version).allowlist });
     if (worker.current === key && why.startsWith('window') && !swapTo) return true;
     try {
       const version = swapTo ?? worker.version;

@@ -51,15 +51,15 @@ interface Decision {
 }
 
 interface Variant {
-  /** Match the allowlist on the normalised name (the fix of #137629). */
-  normaliseAllowlist: boolean;
+  /** Match the allowlist on the pod's image with its tag trimmed (the fix of #137629). */
+  trimAllowlistTag: boolean;
   /** A name loaded outside the kubelet stays preloaded when its content is later pulled under another name (the intent of #138175). */
   preloadedNameStaysPreloaded: boolean;
   /** Records are found for the image (false on CRI-O before cri-o#9728, #137024). */
   recordsFound: boolean;
 }
 
-const SPECIFIED: Variant = { normaliseAllowlist: true, preloadedNameStaysPreloaded: true, recordsFound: true };
+const SPECIFIED: Variant = { trimAllowlistTag: true, preloadedNameStaysPreloaded: true, recordsFound: true };
 
 function secretKey(s: { uid: string; namespace: string; name: string }): string {
   return `${s.namespace}/${s.name}/${s.uid}`;
@@ -133,9 +133,9 @@ function validate(input: OracleInput, facts: MinorFacts, rules: Rules): Predicti
     return configRefused(rules, 'can\'t set `preloadedImagesVerificationAllowlist` if `imagePullCredentialsVertificationPolicy` is not "NeverVerifyAllowlistedImages"');
   }
   for (const entry of k.allowlist ?? []) {
-    const problem = allowlistEntryProblem(entry);
+    const problem = allowlistEntryProblem(entry, facts.allowlistTrimsTag);
     if (problem) {
-      rule(rules, 'A2.allowlist-entry', 'A2', 'allowlist entries are fully qualified repositories without tag or digest, with at most a trailing "/*"');
+      rule(rules, 'A2.allowlist-entry', 'A2', facts.allowlistTrimsTag ? 'allowlist entries are repository names without tag or digest (not normalised), with at most a trailing "/*"' : 'allowlist entries are fully qualified repositories without tag or digest, with at most a trailing "/*"');
       return configRefused(rules, problem);
     }
   }
@@ -347,7 +347,7 @@ function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules)
       pulledByKubelet = false;
     }
     if (record.kind === 'none' && input.node.intent) rule(rules, 'A3.intent', 'A3, A7', 'an ImagePullIntent for this image string means the kubelet pulled it');
-    const listed = policy === 'NeverVerifyAllowlistedImages' && allowlistMatches(k.allowlist ?? [], pod.image, v.normaliseAllowlist);
+    const listed = policy === 'NeverVerifyAllowlistedImages' && allowlistMatches(k.allowlist ?? [], pod.image, v.trimAllowlistTag);
     if (!policyRequiresVerification(policy, pulledByKubelet, listed)) {
       rule(rules, `A4.${policy}.exempt`, 'A2, A4', policy === 'NeverVerify' ? 'NeverVerify never re-verifies a present image'
         : policy === 'NeverVerifyAllowlistedImages' ? 'the image matches the allowlist: never re-verified'
@@ -475,7 +475,7 @@ export function predict(input: OracleInput): Prediction {
   const runtime = input.runtime ?? { name: 'containerd' as const, version: '' };
   const v = input.kubelet.version;
   const alternatives: { issue: number; variant: Variant; when: boolean }[] = [
-    { issue: 137629, variant: { ...SPECIFIED, normaliseAllowlist: false }, when: !facts.allowlistNormalisesFamiliarNames && bugApplies(137629, v, runtime) },
+    { issue: 137629, variant: { ...SPECIFIED, trimAllowlistTag: false }, when: !facts.allowlistTrimsTag && bugApplies(137629, v, runtime) },
     { issue: 138175, variant: { ...SPECIFIED, preloadedNameStaysPreloaded: false }, when: bugApplies(138175, v, runtime) },
     { issue: 137024, variant: { ...SPECIFIED, recordsFound: false }, when: bugApplies(137024, v, runtime) },
   ];

@@ -51,8 +51,15 @@ export interface MinorFacts {
   tokenEchoRule: boolean;
   /** --image-credential-provider-config may be a directory (1.34, #131658). */
   credentialProviderConfigDirectory: boolean;
-  /** The allowlist normalises familiar pod image names before matching (#137629, v1.36.0). */
-  allowlistNormalisesFamiliarNames: boolean;
+  /**
+   * #137629 (v1.36.0): the allowlist is matched against the pod's image with its tag and digest trimmed
+   * (trimImageTagDigest), and exact entries are validated by parsing without normalising, so a familiar
+   * entry (nginx, org/app) is accepted and matches the familiar name; neither side is normalised (read in
+   * k8s.io/kubernetes v1.36.3 and v1.37.2 pkg/kubelet/images/pullmanager/image_pull_policies.go; observed
+   * on v1.37.2). Before, entries had to equal ParseNormalizedNamed(entry).Name() (fully qualified) and the
+   * pod's image string was compared with its tag.
+   */
+  allowlistTrimsTag: boolean;
   /** kubelet_imagemanager_image_mustpull_checks_total and kubelet_image_manager_ensure_image_requests_total exist (1.35). */
   imageManagerMetrics: boolean;
   /** KubeletConfiguration knows failCgroupV1 (1.31). */
@@ -139,37 +146,37 @@ export const MINORS: readonly MinorFacts[] = [
   {
     ...common, minor: 32, release: 'v1.32.10', serviceAccountNodeAudienceRestriction: AUD_132,
     recordApiVersionsRead: [], migratesRecords: false, recordCache: false, recordsServiceAccounts: false, tokenAttributes: false, cacheTypeRequired: false,
-    tokenEchoRule: false, credentialProviderConfigDirectory: false, allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
+    tokenEchoRule: false, credentialProviderConfigDirectory: false, allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
     ...common, minor: 33, release: 'v1.33.13', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_ALPHA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
     recordsServiceAccounts: false, resolvesCredentialsFirst: true, tokenAttributes: true, cacheTypeRequired: false, tokenEchoRule: false, credentialProviderConfigDirectory: false,
-    allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
+    allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
     ...common, minor: 34, release: 'v1.34.4', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_BETA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
-    allowlistNormalisesFamiliarNames: false, imageManagerMetrics: false, kind: 'v0.31.0',
+    allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
     ...common, minor: 35, release: 'v1.35.4', ensureSecretPulledImages: ESP_BETA, saTokenForCredentialProviders: SAT_BETA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
-    allowlistNormalisesFamiliarNames: false, imageManagerMetrics: true, kind: 'v0.31.0',
+    allowlistTrimsTag: false, imageManagerMetrics: true, kind: 'v0.31.0',
   },
   {
     ...common, minor: 36, release: 'v1.36.3', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
-    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
+    allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
   {
     ...common, minor: 37, release: 'v1.37.2', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
-    allowlistNormalisesFamiliarNames: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
+    allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
 ];
 
