@@ -10,6 +10,8 @@ set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/pullproof-interrupt-cluster}
 mkdir -p "$OUT"; : > "$OUT/results.tsv"
+# The node binary itself (npx does not pass signals on to its child).
+NODE=$(npx node -e 'process.stdout.write(process.execPath)')
 cases=(
   "node image v1.35.4|SIGINT" "kind cluster|SIGTERM" "registry mirror in every node|SIGINT" "check the node mirror|SIGTERM"
   "@window 2 on|SIGINT" "@ PASS |SIGTERM"
@@ -19,7 +21,7 @@ for c in "${cases[@]}"; do
   dir="$OUT/$slug"; rm -rf "$dir"; mkdir -p "$dir"
   if [[ $phase == @* ]]; then pat=${phase#@}; env=(); else pat="test seam: paused in phase \"$phase"; env=(PULLPROOF_TEST_PAUSE_IN_PHASE="$phase"); fi
   t0=$(date +%s)
-  env "${env[@]}" npx node test/helpers/pullproof-test-entry.ts run --suite smoke --report-dir "$dir/report" > "$dir/stdout" 2> "$dir/stderr" &
+  env "${env[@]}" "$NODE" test/helpers/pullproof-test-entry.ts run --suite smoke --report-dir "$dir/report" > "$dir/stdout" 2> "$dir/stderr" &
   pid=$!
   until grep -qF "$pat" "$dir/stderr" 2>/dev/null; do sleep 0.5; kill -0 $pid 2>/dev/null || break; done
   [[ $phase == "@window 2 on" ]] && sleep 1
