@@ -13,19 +13,13 @@ import { ECR_PROVIDER_CONFIG_FILE } from '../harness/cluster/ecr.ts';
 import { ECR_ROLE_ANNOTATION, ecrHost } from '../harness/identity/aws/names.ts';
 import { PROJECT_ROOT } from '../harness/util/paths.ts';
 import { pullproof, leftovers } from './helpers/cli.ts';
-import { startLocalAws, type LocalAws } from './helpers/local-aws.ts';
+import { CERTIFY_ROLE, useCertifyAws } from './helpers/local-aws.ts';
 
-const ROLE = 'arn:aws:iam::123456789012:role/puller';
+const ROLE = CERTIFY_ROLE;
 const IMAGE = `${ecrHost('123456789012', 'us-east-1')}/team/app`;
 const VERSIONS = (process.env.PULLPROOF_IN_CLUSTER_VERSIONS ?? 'v1.35').split(/[\s,]+/).filter(Boolean);
-let local: LocalAws;
-
-test.before(async () => {
-  local = await startLocalAws({ roles: [{ arn: ROLE, trust: [{ namespace: 'pullproof-certify', serviceAccount: 'certify' }] }] });
-});
-test.after.always(async () => {
-  await local.stop();
-});
+// certify's default service account is pullproof-certify/certify, which the role trusts.
+const local = useCertifyAws(test);
 
 // The fields of certify's JSON report this test reads.
 interface Report {
@@ -41,14 +35,14 @@ interface Report {
 test(`ecr-credential-provider passes certify --in-cluster on ${VERSIONS.join(', ')}: every scenario as the oracle predicts, the exact configs kept, no packet out, nothing left`, async (t) => {
   t.timeout(40 * 60_000);
   const plugin = await buildEcrCredentialProvider();
-  const keyFile = join(local.dir, 'issuer.jwk');
-  writeFileSync(keyFile, JSON.stringify(local.issuer.exportPrivateJwk()), { mode: 0o600 });
-  const reportFile = join(local.dir, 'report.json');
+  const keyFile = join(local().dir, 'issuer.jwk');
+  writeFileSync(keyFile, JSON.stringify(local().issuer.exportPrivateJwk()), { mode: 0o600 });
+  const reportFile = join(local().dir, 'report.json');
   const reportDir = mkdtempSync(join(tmpdir(), 'pullproof-test-incluster-'));
   // Kept when the test fails (its path is in the output), for the engine's report and node logs.
   let passed = false;
   t.teardown(() => { if (passed) rmSync(reportDir, { recursive: true, force: true }); });
-  const { AWS_REGION: _region, ...env } = local.aws.pluginEnv({ caFile: local.caFile });
+  const { AWS_REGION: _region, ...env } = local().aws.pluginEnv({ caFile: local().caFile });
   const r = await pullproof([
     'certify', '--plugin', plugin.path, '--config', ECR_PROVIDER_CONFIG_FILE, ...VERSIONS.flatMap((v) => ['--kubernetes', v]),
     ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),

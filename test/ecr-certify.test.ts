@@ -12,19 +12,12 @@ import { ECR_ROLE_ANNOTATION, ecrHost } from '../harness/identity/aws/names.ts';
 import { PROJECT_ROOT } from '../harness/util/paths.ts';
 import { registeredSecrets } from '../harness/util/secrets.ts';
 import { pullproof } from './helpers/cli.ts';
-import { startLocalAws, type LocalAws } from './helpers/local-aws.ts';
+import { CERTIFY_ROLE, useCertifyAws } from './helpers/local-aws.ts';
 
-const ROLE = 'arn:aws:iam::123456789012:role/puller';
+const ROLE = CERTIFY_ROLE;
 const IMAGE = `${ecrHost('123456789012', 'us-east-1')}/team/app`;
-let local: LocalAws;
-
-test.before(async () => {
-  // certify's default service account is pullproof-certify/certify.
-  local = await startLocalAws({ roles: [{ arn: ROLE, trust: [{ namespace: 'pullproof-certify', serviceAccount: 'certify' }] }] });
-});
-test.after.always(async () => {
-  await local.stop();
-});
+// certify's default service account is pullproof-certify/certify, which the role trusts.
+const local = useCertifyAws(test);
 
 // The fields of certify's JSON report this test reads (a user's view of it, not certify's types).
 interface Report {
@@ -36,12 +29,12 @@ interface Report {
 test('ecr-credential-provider passes certify as the 1.34 and 1.35 kubelets judge it, against the AWS emulation', async (t) => {
   t.timeout(10 * 60_000);
   const plugin = await buildEcrCredentialProvider();
-  const keyFile = join(local.dir, 'issuer.jwk');
-  writeFileSync(keyFile, JSON.stringify(local.issuer.exportPrivateJwk()), { mode: 0o600 });
-  const reportFile = join(local.dir, 'report.json');
+  const keyFile = join(local().dir, 'issuer.jwk');
+  writeFileSync(keyFile, JSON.stringify(local().issuer.exportPrivateJwk()), { mode: 0o600 });
+  const reportFile = join(local().dir, 'report.json');
   // No AWS_REGION: the plugin takes the region from the image host. (certify registers every --env value
   // as a secret, so "us-east-1" would be redacted from the image names in the report.)
-  const { AWS_REGION: _region, ...env } = local.aws.pluginEnv({ caFile: local.caFile });
+  const { AWS_REGION: _region, ...env } = local().aws.pluginEnv({ caFile: local().caFile });
   const args = [
     'certify', '--plugin', plugin.path, '--config', ECR_PROVIDER_CONFIG_FILE, '--kubernetes', 'v1.34', '--kubernetes', 'v1.35',
     ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
@@ -59,7 +52,7 @@ test('ecr-credential-provider passes certify as the 1.34 and 1.35 kubelets judge
   // The calls really went through the emulation: certify's three valid calls, plus the one call the
   // kubelet's own code (the judge of each version) makes itself, issued credentials; the expired and
   // wrong-audience tokens were refused by the STS (not by something else failing).
-  const exchanges = local.aws.aws.exchanges;
+  const exchanges = local().aws.aws.exchanges;
   const validCalls = r.stdout.split('\n').filter((l) => /^\s+valid-\d+: exit 0 /.test(l)).length;
   t.is(validCalls, 3, r.stdout);
   t.is(exchanges.filter((x) => x.api === 'ecr:GetAuthorizationToken' && x.decision === 'issued').length, validCalls + report.results.length);

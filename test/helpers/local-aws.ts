@@ -52,3 +52,21 @@ export async function startLocalAws(o: { roles?: AwsRole[]; sessionTtlSeconds?: 
     throw err;
   }
 }
+
+/** The role certify's default service account (pullproof-certify/certify) may assume in the tests. */
+export const CERTIFY_ROLE = 'arn:aws:iam::123456789012:role/puller';
+
+/** Starts the emulation trusting certify's default service account before a file's tests; stops it after. */
+export function useCertifyAws(test: { before: (fn: () => Promise<void>) => void; after: { always: (fn: () => Promise<void>) => void } }): () => LocalAws {
+  let local: LocalAws | undefined;
+  test.before(async () => {
+    local = await startLocalAws({ roles: [{ arn: CERTIFY_ROLE, trust: [{ namespace: 'pullproof-certify', serviceAccount: 'certify' }] }] });
+  });
+  test.after.always(async () => {
+    await local?.stop();
+  });
+  return () => {
+    if (!local) throw new Error('the AWS emulation did not start (see the before hook)');
+    return local;
+  };
+}
