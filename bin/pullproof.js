@@ -13,6 +13,10 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// Deprecation warnings are for pullproof's developers, not its users: zx's process-tree kill (on a
+// timeout or Ctrl-C) spawns `ps` through a shell, which Node 24 reports as DEP0190 in the middle of a
+// run's output. Tests (test/exec.test.ts) still see them.
+process.noDeprecation = true;
 // V8's compiled code is cached between runs (node:module.enableCompileCache, Node >= 22.1).
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();

@@ -21,6 +21,8 @@ export interface RunResult {
   stderr: string;
   exitCode: number;
   durationMs: number;
+  /** Killed because it ran past its time limit (milliseconds). */
+  timedOutAfterMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -44,7 +46,8 @@ export class CommandError extends HarnessError {
   readonly result: RunResult;
   constructor(raw: RunResult) {
     const result: RunResult = { ...raw, command: redact(raw.command), stdout: redact(raw.stdout), stderr: redact(raw.stderr) };
-    super(`command failed (exit ${result.exitCode}): ${result.command}`, tail(result.stderr || result.stdout));
+    const why = result.timedOutAfterMs !== undefined ? `timed out after ${result.timedOutAfterMs < 10_000 ? (result.timedOutAfterMs / 1000).toFixed(1) : Math.round(result.timedOutAfterMs / 1000)}s and was killed` : `failed (exit ${result.exitCode})`;
+    super(`command ${why}: ${result.command}`, tail(result.stderr || result.stdout));
     this.name = 'CommandError';
     this.result = result;
   }
@@ -56,10 +59,11 @@ export class CommandError extends HarnessError {
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   const env = { ...process.env, ...options.env } as Record<string, string>;
+  const limit = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const shell = $({
     quiet: true,
     nothrow: true,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeout: limit,
     timeoutSignal: 'SIGKILL',
     input: options.input,
     env,
@@ -95,6 +99,8 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
     exitCode: out.exitCode ?? (out.signal ? 128 : 1),
     durationMs: performance.now() - t0,
   };
+  // zx kills a command at its limit with SIGKILL; say so instead of a bare exit code.
+  if (out.signal === 'SIGKILL' && result.durationMs >= limit - 50 && !signal.aborted) result.timedOutAfterMs = limit;
   if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(result);
   return result;
 }

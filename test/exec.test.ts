@@ -1,0 +1,13 @@
+// Every command pullproof runs has a time limit: a command killed at it is reported as timed out, not as
+// a bare exit code (under load, `kubectl get nodes` killed at its limit used to read "exit 128").
+import test from 'ava';
+import { CommandError, run } from '../harness/util/exec.ts';
+
+test('a command killed at its time limit says it timed out; a failing one gives its exit code', async (t) => {
+  const slow = await t.throwsAsync(run(['sleep', '5'], { timeoutMs: 300 }), { instanceOf: CommandError });
+  t.is(slow?.message, 'command timed out after 0.3s and was killed: sleep 5');
+  t.is(slow?.result.timedOutAfterMs, 300);
+  const failing = await t.throwsAsync(run(['sh', '-c', 'exit 3']), { instanceOf: CommandError });
+  t.is(failing?.message, 'command failed (exit 3): sh -c exit 3');
+  t.is(failing?.result.timedOutAfterMs, undefined);
+});
