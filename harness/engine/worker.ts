@@ -68,8 +68,8 @@ export function refusalReason(journal: string): string | undefined {
 
 interface UnitState { activeState: string; subState: string; nRestarts: number; execMainStatus: number; execMainPid: number }
 
-async function unitState(node: KindNode): Promise<UnitState> {
-  const r = await node.exec(['systemctl', 'show', 'kubelet', '-p', 'ActiveState', '-p', 'SubState', '-p', 'NRestarts', '-p', 'ExecMainStatus', '-p', 'ExecMainPID'], { allowFailure: true });
+async function unitState(node: KindNode, signal?: AbortSignal): Promise<UnitState> {
+  const r = await node.exec(['systemctl', 'show', 'kubelet', '-p', 'ActiveState', '-p', 'SubState', '-p', 'NRestarts', '-p', 'ExecMainStatus', '-p', 'ExecMainPID'], { allowFailure: true, signal });
   const v = Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   return { activeState: v.ActiveState ?? '', subState: v.SubState ?? '', nRestarts: Number(v.NRestarts ?? 0), execMainStatus: Number(v.ExecMainStatus ?? 0), execMainPid: Number(v.ExecMainPID ?? 0) };
 }
@@ -165,7 +165,7 @@ export class Worker {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (signal?.aborted) throw new HarnessError(`${this.name}: kubelet restart aborted`);
-      const st = await unitState(this.node);
+      const st = await unitState(this.node, signal);
       // Restart=always: a kubelet that exits with a non-zero status waits in auto-restart and comes back as
       // a new process (NRestarts grows): it refuses its configuration.
       if (st.execMainStatus !== 0 && (st.subState === 'auto-restart' || st.nRestarts > before.nRestarts)) {
@@ -174,9 +174,9 @@ export class Worker {
         throw new KubeletRefusedError(this.name, reason, redact(journal.split('\n').slice(-40).join('\n')));
       }
       if (st.activeState === 'active') {
-        const health = await this.node.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true });
+        const health = await this.node.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true, signal });
         if (health.exitCode === 0) {
-          await this.node.waitReady(since, Math.max(1000, deadline - Date.now()));
+          await this.node.waitReady(since, Math.max(1000, deadline - Date.now()), signal);
           const r = { why, seconds: (performance.now() - t0) / 1000 };
           this.restarts.push(r);
           return r;

@@ -71,13 +71,14 @@ export class KindNode {
   }
 
   /** Waits until the kubelet answers healthz and the node reports Ready with a heartbeat after `since`. */
-  async waitReady(since: Date, timeoutMs = 180_000): Promise<void> {
+  async waitReady(since: Date, timeoutMs = 180_000, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
-      const health = await this.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true });
+      if (signal?.aborted) throw new HarnessError(`${this.name}: waiting for Ready aborted`);
+      const health = await this.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true, signal });
       if (health.exitCode === 0) {
-        const cond = await this.kubectl(['get', 'node', this.name, '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}'], { allowFailure: true });
+        const cond = await this.kubectl(['get', 'node', this.name, '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}'], { allowFailure: true, signal });
         last = cond.stdout.trim() || cond.stderr.trim();
         const [status, beat] = last.split(' ');
         if (status === 'True' && beat && new Date(beat).getTime() >= Math.floor(since.getTime() / 1000) * 1000) return;
