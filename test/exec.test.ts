@@ -11,3 +11,13 @@ test('a command killed at its time limit says it timed out; a failing one gives 
   t.is(failing?.message, 'command failed (exit 3): sh -c exit 3');
   t.is(failing?.result.timedOutAfterMs, undefined);
 });
+
+test('commands never read the user\'s ~/.bashrc, even when pullproof runs with SHLVL 0 (cron, systemd, setsid)', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const home = mkdtempSync(join(tmpdir(), 'pullproof-test-home-'));
+  writeFileSync(join(home, '.bashrc'), 'echo BASHRC-READ >&2\n');
+  const r = await run(['true'], { env: { HOME: home, SHLVL: '0' } });
+  t.is(r.stderr, '');
+});

@@ -59,6 +59,11 @@ export class CommandError extends HarnessError {
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   const env = { ...process.env, ...options.env } as Record<string, string>;
+  // zx runs every command through `bash -c` with a socket as stdin. Debian's bash then reads ~/.bashrc
+  // when SHLVL is unset or 0 (its "started by sshd" rule), as it is under cron, systemd, setsid and many
+  // CI runners: a .bashrc that runs `pyenv init` stalled commands for 60 s on pyenv's lock. SHLVL >= 1
+  // keeps the shell non-interactive and quiet.
+  if (!(Number(env.SHLVL) >= 1)) env.SHLVL = '1';
   const limit = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const shell = $({
     quiet: true,
