@@ -16,6 +16,7 @@ import { rollbacks, upgrades } from '../suites/upgrades.ts';
 import { ensureSecretPulled } from '../suites/ensure-secret-pulled.ts';
 import { pod, primedBy, privateImageWorld } from '../suites/lib.ts';
 import type { ScenarioSpec } from '../harness/engine/spec.ts';
+import { serviceAccountTokens } from '../suites/service-account-tokens.ts';
 
 const V135 = 'v1.35.4';
 
@@ -261,4 +262,13 @@ test('judge: STS exchanges count up to the pod\'s decision; a refused pod\'s ext
   t.deepEqual(none.problems, ['expected 1 STS exchange(s) before the pod\'s decision; observed 0']);
   const cached = judge({ prediction: { ...p, stsExchanges: 0 }, observation: o([sts('2026-11-29T12:00:01.000Z')]), checkRecord: false });
   t.deepEqual(cached.problems, ['expected 0 STS exchange(s) before the pod\'s decision; observed 1']);
+});
+
+test('plan: cacheType Token is not applicable on 1.33 (no cacheType there; it caches per service account, observed on v1.33.13: 0 exchanges for a second pod), and applies from 1.34', (t) => {
+  const p = plan({ suites: [serviceAccountTokens], kubelets: ['v1.33.13', 'v1.34.4'], focus: [/same-sa\/cache-token/] });
+  const byKubelet = Object.fromEntries(p.scenarios.map((s) => [s.kubelet, s]));
+  t.is(byKubelet['v1.33.13']?.status, 'not-applicable');
+  t.regex(byKubelet['v1.33.13']?.reason ?? '', /no tokenAttributes\.cacheType \(1\.34\+\)/);
+  t.is(byKubelet['v1.34.4']?.status, 'planned');
+  t.is(byKubelet['v1.34.4']?.prediction.stsExchanges, 1);
 });

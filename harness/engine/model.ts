@@ -163,6 +163,12 @@ export class ScenarioModel {
     if (missing) {
       return { outcome: 'not-applicable', reason: `the ${this.version} kubelet has no ${missing} feature`, registryContact: false, record: { kind: 'unchanged' }, rules: [{ id: 'A1.feature-absent', section: missing === ENSURE_SECRET_PULLED_IMAGES ? 'A1' : 'B1', text: `${missing} does not exist in ${this.version}` }] };
     }
+    // tokenAttributes.cacheType exists from 1.34; 1.33 caches a plugin's answer per service account
+    // (its cache key adds the service account's, pkg/credentialprovider/plugin/plugin.go v1.33.13), which is
+    // cacheType ServiceAccount: a scenario that needs Token cannot be set up there.
+    if (this.settings.provider?.serviceAccount?.cacheType === 'Token' && !f?.cacheTypeRequired) {
+      return { outcome: 'not-applicable', reason: `the ${this.version} kubelet has no tokenAttributes.cacheType (1.34+): it caches the plugin's answer per service account, so cacheType Token cannot be configured`, registryContact: false, record: { kind: 'unchanged' }, rules: [{ id: 'B1.cache-type-absent', section: 'B1, B4', text: `cacheType does not exist in ${this.version}` }] };
+    }
     return predictConfiguration({ kubelet: this.kubelet(), provider: this.providerFor(undefined, undefined) });
   }
 
