@@ -9,13 +9,15 @@
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/pullproof-interrupt-cluster}
-mkdir -p "$OUT"; : > "$OUT/results.tsv"
+mkdir -p "$OUT"; touch "$OUT/results.tsv"
 # The node binary itself (npx does not pass signals on to its child).
 NODE=$(npx node -e 'process.stdout.write(process.execPath)')
 cases=(
   "node image v1.35.4|SIGINT" "kind cluster|SIGTERM" "registry mirror in every node|SIGINT" "check the node mirror|SIGTERM"
   "@window 2 on|SIGINT" "@ PASS |SIGTERM"
 )
+# Cases may be given as arguments, e.g. "kind cluster|SIGINT" "@ PASS |SIGTERM".
+if [ $# -gt 0 ]; then cases=("$@"); fi
 for c in "${cases[@]}"; do
   phase=${c%%|*}; sig=${c##*|}; slug=$(echo "$phase-$sig" | tr -c 'a-zA-Z0-9\n' '-')
   dir="$OUT/$slug"; rm -rf "$dir"; mkdir -p "$dir"
