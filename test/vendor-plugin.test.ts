@@ -17,6 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-vendor-'));
 const binary = join(dir, 'ecr-credential-provider');
 copyFileSync(join(import.meta.dirname, '..', 'fixtures', 'plugins', 'good.sh'), binary);
 
+const SHA = 'e'.repeat(64);
 const ecr = (tokenAttributes: CredentialProvider['tokenAttributes']): CredentialProvider => ({
   name: 'ecr-credential-provider', matchImages: ['*.dkr.ecr.*.amazonaws.com'], defaultCacheDuration: '12h', apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
   env: [{ name: 'AWS_REGION', value: 'eu-west-1' }], tokenAttributes,
@@ -25,18 +26,18 @@ const sa = { serviceAccountTokenAudience: 'sts.amazonaws.com', cacheType: 'Servi
 
 test('a plugin for a backend pullproof does not emulate, or not in service-account mode, is a usage error naming --in-cluster and the fix', (t) => {
   const gcr = { ...ecr(sa), matchImages: ['*.gcr.io'] };
-  const e1 = t.throws(() => vendorPlugin(binary, gcr, 'c.yaml'), { instanceOf: UsageError });
+  const e1 = t.throws(() => vendorPlugin(binary, gcr, 'c.yaml', SHA), { instanceOf: UsageError });
   t.regex(e1?.message ?? '', /--in-cluster.*\*\.gcr\.io.*name no registry whose backend pullproof emulates/s);
   t.regex(e1?.message ?? '', /ECR host/);
-  const e2 = t.throws(() => vendorPlugin(binary, ecr(undefined), 'c.yaml'), { instanceOf: UsageError });
+  const e2 = t.throws(() => vendorPlugin(binary, ecr(undefined), 'c.yaml', SHA), { instanceOf: UsageError });
   t.regex(e2?.message ?? '', /no tokenAttributes/);
   const other = join(dir, 'other-name');
   copyFileSync(binary, other);
-  t.throws(() => vendorPlugin(other, ecr(sa), 'c.yaml'), { instanceOf: UsageError, message: /named other-name but its provider is ecr-credential-provider/ });
+  t.throws(() => vendorPlugin(other, ecr(sa), 'c.yaml', SHA), { instanceOf: UsageError, message: /named other-name but its provider is ecr-credential-provider/ });
 });
 
 test('the config a kubelet reads is the vendor\'s entry as written, its env extended with the emulation\'s (a name given twice takes the emulation\'s value)', (t) => {
-  const v = vendorPlugin(binary, ecr(sa), 'c.yaml');
+  const v = vendorPlugin(binary, ecr(sa), 'c.yaml', SHA);
   t.is(v.host, '123456789012.dkr.ecr.us-east-1.amazonaws.com');
   const cfg = parse(vendorConfig(v, { AWS_ENDPOINT_URL_STS: 'https://172.29.0.1:9444', AWS_REGION: 'us-east-1' })) as { providers: CredentialProvider[] };
   const p = cfg.providers[0] as CredentialProvider;
@@ -46,7 +47,7 @@ test('the config a kubelet reads is the vendor\'s entry as written, its env exte
 
 test('the vendor-plugin suite\'s expectations follow the vendor\'s cacheType (the oracle\'s, not the suite\'s)', (t) => {
   const exchanges = (cacheType: string): Record<string, number | undefined> => {
-    const plan = planSuites({ suites: [vendorSuite(vendorPlugin(binary, ecr({ ...sa, cacheType }), 'c.yaml'))], kubelets: ['v1.35.4'] });
+    const plan = planSuites({ suites: [vendorSuite(vendorPlugin(binary, ecr({ ...sa, cacheType }), 'c.yaml', SHA))], kubelets: ['v1.35.4'] });
     return Object.fromEntries(plan.scenarios.map((s) => [s.id.replace('vendor-plugin/', ''), s.prediction.stsExchanges]));
   };
   const sa1 = exchanges('ServiceAccount');
@@ -56,7 +57,7 @@ test('the vendor-plugin suite\'s expectations follow the vendor\'s cacheType (th
   t.is(token['same-sa/IfNotPresent'], 1, 'cacheType Token runs the plugin for every pod');
   t.is(sa1['missing-required-annotation'], 0, 'not called: no exchange');
   t.is(sa1['other-sa/denied/Never'], 1, 'the refused identity is asked for at the backend once per pod sync');
-  const plan132 = planSuites({ suites: [vendorSuite(vendorPlugin(binary, ecr(sa), 'c.yaml'))], kubelets: ['v1.32.10'] });
+  const plan132 = planSuites({ suites: [vendorSuite(vendorPlugin(binary, ecr(sa), 'c.yaml', SHA))], kubelets: ['v1.32.10'] });
   t.true(plan132.scenarios.every((s) => s.status === 'not-applicable'), '1.32 has neither feature');
 });
 

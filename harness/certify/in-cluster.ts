@@ -17,7 +17,7 @@ export interface InClusterOptions {
 
 /** Runs the vendor-plugin suite on every version of the report; returns what is added to the report. */
 export async function certifyInCluster(report: CertifyReport, pluginPath: string, o: InClusterOptions): Promise<InClusterResult> {
-  const v = vendorPlugin(pluginPath, report.config.provider, report.config.source);
+  const v = vendorPlugin(pluginPath, report.config.provider, report.config.source, report.plugin.sha256);
   const releases = report.kubernetes.map((k) => factsOf(k)?.release).filter((r): r is string => !!r);
   const { runEngine } = await import('../engine/run.ts');
   const result = await runEngine({

@@ -125,8 +125,8 @@ export function registerCertify(program: Command): void {
       const { certify, resolveProvider } = await import('../certify/certify.ts');
       if (o.inCluster) {
         // Before anything runs: the provider must be one whose backend pullproof emulates.
-        const { vendorPlugin } = await import('../engine/vendor.ts');
-        vendorPlugin(o.plugin, resolveProvider({ plugin: o.plugin, configPath: o.config, provider: o.provider, versions, saTokenGate: gate(o.featureGates), image: o.image }).provider, o.config as string);
+        const { checkVendorPlugin } = await import('../engine/vendor.ts');
+        checkVendorPlugin(o.plugin, resolveProvider({ plugin: o.plugin, configPath: o.config, provider: o.provider, versions, saTokenGate: gate(o.featureGates), image: o.image }).provider);
       }
       const { formatReport } = await import('../certify/report.ts');
       const report = await certify({

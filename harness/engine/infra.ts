@@ -113,12 +113,7 @@ export class InfraWatch {
   }
 
   private async problem(): Promise<string | undefined> {
-    // A loaded engine can be slow: one failed ping is asked again 2 s later, with a longer limit.
-    let ping = await this.ping(this.o.timeoutMs ?? 5000);
-    if (ping) {
-      await new Promise((r) => setTimeout(r, 2000));
-      ping = await this.ping(10_000);
-    }
+    const ping = await this.ping();
     if (ping) return ping;
     for (const t of this.targets) {
       const now = await this.inspect(t);
@@ -130,10 +125,23 @@ export class InfraWatch {
     return undefined;
   }
 
-  /** undefined when the engine answers its health check, else what went wrong. */
-  private async ping(timeoutMs: number): Promise<string | undefined> {
+  /**
+   * A GET asked again 2 s later with a 10 s limit when the first fails or its answer is not `good`: a
+   * loaded engine is slow, not gone.
+   */
+  private async patientGet(path: string, good: (r: { status: number }) => boolean = () => true): Promise<{ status: number; body: string }> {
     try {
-      const r = await dockerGet('/_ping', timeoutMs, this.o.dockerHost);
+      const r = await dockerGet(path, this.o.timeoutMs, this.o.dockerHost);
+      if (good(r)) return r;
+    } catch { /* asked again below */ }
+    await new Promise((res) => setTimeout(res, 2000));
+    return dockerGet(path, 10_000, this.o.dockerHost);
+  }
+
+  /** undefined when the engine answers its health check, else what went wrong. */
+  private async ping(): Promise<string | undefined> {
+    try {
+      const r = await this.patientGet('/_ping', (x) => x.status === 200);
       return r.status === 200 ? undefined : `the Docker engine answered its health check (/_ping) with HTTP ${r.status}`;
     } catch (err) {
       return `the Docker engine stopped answering (${(err as Error).message})`;
@@ -144,10 +152,7 @@ export class InfraWatch {
     let r: { status: number; body: string };
     const path = `/containers/${encodeURIComponent(t.name)}/json`;
     try {
-      r = await dockerGet(path, this.o.timeoutMs, this.o.dockerHost).catch(async () => {
-        await new Promise((res) => setTimeout(res, 2000));
-        return dockerGet(path, 10_000, this.o.dockerHost);
-      });
+      r = await this.patientGet(path);
     } catch (err) {
       return `the Docker engine stopped answering (${(err as Error).message})`;
     }

@@ -7,7 +7,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../errors.ts';
 import { cgroupVersion, dockerServerVersion } from '../host/facts.ts';
-import { setupHost } from '../host/setup.ts';
+import { setupHost, waitForDocker } from '../host/setup.ts';
 import { RunContext } from '../run/context.ts';
 import type { Environment as CheckEnvironment, Scenario as CheckScenario, Suite as CheckSuite } from '../suite/types.ts';
 import { RunStop } from '../run/stop.ts';
@@ -24,7 +24,7 @@ import { mergeAttempts, retryable, runWindow, windowsOf, type Window } from './s
 import type { Worker } from './worker.ts';
 import type { VendorPlugin } from './vendor.ts';
 import { needsProviders } from './providers.ts';
-import { InfraWatch, dockerGet, type WatchedContainer } from './infra.ts';
+import { InfraWatch, type WatchedContainer } from './infra.ts';
 
 export { isCheckSuite, planSuites, type AnySuite };
 
@@ -265,12 +265,17 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     }
   }
 
+  const stayedUp = 'the Docker engine, the registry container and the kind nodes stayed up for the whole run';
   if (watch.lost) {
     notJudgedAfterLoss(results, watch.lost);
-    checks.push({ name: 'the Docker engine, the registry container and the kind nodes stayed up for the whole run', ok: false, message: `${watch.lost.message} (noticed at ${watch.lost.at.toISOString()})` });
-    await waitForEngine(60_000);
+    checks.push({ name: stayedUp, ok: false, message: `${watch.lost.message} (noticed at ${watch.lost.at.toISOString()})` });
+    // Cleanup needs the engine.
+    if (!(await dockerServerVersion())) {
+      log('waiting up to 60s for the Docker engine to answer again, to clean up');
+      await waitForDocker(60_000).catch(() => warn('the Docker engine did not answer within 60s: cleanup will fail; run "npx pullproof cleanup" once it answers'));
+    }
   } else if (watch.watching) {
-    checks.push({ name: 'the Docker engine, the registry container and the kind nodes stayed up for the whole run', ok: true, message: `${watch.checks} checks` });
+    checks.push({ name: stayedUp, ok: true, message: `${watch.checks} checks` });
   }
 
   progress.setStage('report');
@@ -369,19 +374,6 @@ export function notJudgedAfterLoss(results: Map<string, ScenarioResult>, loss: {
     n++;
   }
   return n;
-}
-
-/** After an infrastructure failure, cleanup needs the engine: waits for it to answer again, up to ms. */
-async function waitForEngine(ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  let said = false;
-  while (Date.now() < until) {
-    const ok = await dockerGet('/_ping', 2000).then((r) => r.status === 200, () => false);
-    if (ok) return;
-    if (!said) { log(`waiting up to ${ms / 1000}s for the Docker engine to answer again, to clean up`); said = true; }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  warn(`the Docker engine did not answer within ${ms / 1000}s: cleanup will fail; run "npx pullproof cleanup" once it answers`);
 }
 
 /** The workers the plan needs: its applicable scenarios' kubelets and control-plane minimums (or --kubelet when none applies). */

@@ -5,8 +5,7 @@
 // protocol of ecr-credential-provider), recognised by matchImages that cover an ECR registry host. The
 // vendor's entry is installed as written, with the endpoint overrides, CA bundle, region and IMDS off
 // added to its env (the only change), and the exact config each kubelet read is kept for the report.
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.ts';
@@ -39,8 +38,11 @@ export interface VendorPlugin {
   backend: 'aws';
 }
 
-/** The vendor's plugin and provider entry, checked for what a cluster certification needs. */
-export function vendorPlugin(binary: string, provider: CredentialProvider, source: string): VendorPlugin {
+/**
+ * Checks that a plugin and its provider entry can be certified in a cluster (a backend pullproof emulates,
+ * service-account mode, the file named like its provider); returns the registry host the images use.
+ */
+export function checkVendorPlugin(binary: string, provider: CredentialProvider): string {
   const image = exampleImage(provider.matchImages);
   const host = image?.split('/')[0];
   // exampleImage returns an image one of the patterns matches as the kubelet matches them.
@@ -51,12 +53,16 @@ export function vendorPlugin(binary: string, provider: CredentialProvider, sourc
   if (!provider.tokenAttributes) {
     throw new UsageError('--in-cluster', `provider ${provider.name} has no tokenAttributes`, 'the cluster scenarios certify service-account mode (KEP-4412): give the provider tokenAttributes (serviceAccountTokenAudience, cacheType, requireServiceAccount)');
   }
-  const bytes = readFileSync(binary);
-  if (!statSync(binary).isFile()) throw new UsageError('--plugin', `${binary} is not a file`, 'pass the plugin executable');
+  if (!statSync(binary, { throwIfNoEntry: false })?.isFile()) throw new UsageError('--plugin', `${binary} is not a file`, 'pass the plugin executable');
   if (basename(binary) !== provider.name) {
     throw new UsageError('--plugin', `the plugin file is named ${basename(binary)} but its provider is ${provider.name}`, 'the kubelet runs <bin-dir>/<provider name>: name the file like the provider');
   }
-  return { name: provider.name, binary, sha256: createHash('sha256').update(bytes).digest('hex'), provider, source, host, backend: 'aws' };
+  return host;
+}
+
+/** The vendor's plugin for a cluster run; `sha256` is the one certify already computed for its report. */
+export function vendorPlugin(binary: string, provider: CredentialProvider, source: string, sha256: string): VendorPlugin {
+  return { name: provider.name, binary, sha256, provider, source, host: checkVendorPlugin(binary, provider), backend: 'aws' };
 }
 
 /** The scenarios' provider spec, copied from the vendor's tokenAttributes (so the oracle predicts with them). */

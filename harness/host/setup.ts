@@ -88,7 +88,8 @@ async function installWrapper(steps: SetupStep[]): Promise<boolean> {
   return daemonChanged;
 }
 
-async function waitForDocker(timeoutMs: number): Promise<string> {
+/** Waits until the Docker engine answers (its server version); throws after timeoutMs with dockerd's log tail. */
+export async function waitForDocker(timeoutMs: number): Promise<string> {
   const t0 = Date.now();
   for (;;) {
     const v = await dockerServerVersion();
