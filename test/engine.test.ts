@@ -15,7 +15,7 @@ import { loophole } from '../suites/loophole.ts';
 import { rollbacks, upgrades } from '../suites/upgrades.ts';
 import { ensureSecretPulled } from '../suites/ensure-secret-pulled.ts';
 import { pod, primedBy, privateImageWorld } from '../suites/lib.ts';
-import type { ScenarioSpec } from '../harness/engine/spec.ts';
+import { defineSuite, type ScenarioSpec } from '../harness/engine/spec.ts';
 import { serviceAccountTokens } from '../suites/service-account-tokens.ts';
 
 const V135 = 'v1.35.4';
@@ -46,7 +46,10 @@ test('plan: on a 1.32 kubelet the gate-on scenarios are not applicable, with the
 
 test('plan: a setup pod the oracle says cannot run is a suite error, named', (t) => {
   const bad: ScenarioSpec = { id: 'bad', name: 'bad', world: privateImageWorld(), kubelet: {}, setup: [{ pod: pod('b', 'IfNotPresent') }], act: pod('a', 'Never') };
-  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [bad] }], kubelets: [V135] }), { message: /scenario bad on v1\.35\.4: setup pod 1 is predicted to end in pull-fails/ });
+  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [bad] }], kubelets: [V135] }), { message: /scenario bad on v1\.35\.4: setup step 1 \(setup pod 1 of 1\) is predicted to end in pull-fails/ });
+  // Steps and pods counted apart: the fourth step is the second pod.
+  const later: ScenarioSpec = { ...bad, id: 'later', setup: [primedBy(), { waitSeconds: 1 }, { preload: 'img' }, { pod: pod('b', 'Always') }] };
+  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [later] }], kubelets: [V135] }), { message: /scenario later on v1\.35\.4: setup step 4 \(setup pod 2 of 2\) is predicted to end in pull-fails/ });
 });
 
 test('windows: the smoke suite needs four kubelet configuration windows (off, on, on + restart, off then on)', (t) => {
@@ -271,4 +274,17 @@ test('plan: cacheType Token is not applicable on 1.33 (no cacheType there; it ca
   t.regex(byKubelet['v1.33.13']?.reason ?? '', /no tokenAttributes\.cacheType \(1\.34\+\)/);
   t.is(byKubelet['v1.34.4']?.status, 'planned');
   t.is(byKubelet['v1.34.4']?.prediction.stsExchanges, 1);
+});
+
+test('a scenario whose allowlist names its {key} plans with a kubelet restart or settings change in its setup (the restart reads the kubelet model with the key)', (t) => {
+  const allowlisted = { ensureSecretPulledImages: true, policy: 'NeverVerifyAllowlistedImages' as const, allowlist: ['{registry}/private/{key}/img'] };
+  const suite = defineSuite({
+    name: 'keyed', title: 'keyed', description: 'keyed allowlist across a restart',
+    scenarios: (): ScenarioSpec[] => [
+      { id: 'restart', name: 'restart', world: privateImageWorld(), kubelet: allowlisted, setup: [{ preload: 'img' }, { restartKubelet: true }], act: pod('b', 'Never') },
+      { id: 'settings', name: 'settings', world: privateImageWorld(), kubelet: allowlisted, setup: [{ preload: 'img' }, { kubelet: { ensureSecretPulledImages: true, policy: 'AlwaysVerify' } }], act: pod('b', 'Never') },
+    ],
+  });
+  const p = plan({ suites: [suite], kubelets: [V135] });
+  t.deepEqual(p.scenarios.map((s) => [s.id, s.status, s.prediction.outcome]), [['keyed/restart', 'planned', 'runs-cached'], ['keyed/settings', 'planned', 'never-pull']]);
 });

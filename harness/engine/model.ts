@@ -280,7 +280,7 @@ export class ScenarioModel {
     // A kubelet with the gate on that migrates (1.35+) rewrites every record it can read in its own
     // version when it starts (PR #132579); a gate-off kubelet does not touch them (NoopImagePullManager).
     const f = factsOf(this.version);
-    const espOn = !!f?.ensureSecretPulledImages && (kubeletModel(this.version, this.settings, this.r.registryHost()).gates[ENSURE_SECRET_PULLED_IMAGES] ?? f.ensureSecretPulledImages.defaultOn);
+    const espOn = !!f?.ensureSecretPulledImages && (this.kubelet().gates[ENSURE_SECRET_PULLED_IMAGES] ?? f.ensureSecretPulledImages.defaultOn);
     if (espOn && f?.migratesRecords && f.recordApiVersion) {
       for (const cs of this.contents.values()) {
         if (cs.stored.kind === 'present' && (f.recordApiVersionsRead as string[]).includes(cs.stored.apiVersion)) cs.stored = { ...cs.stored, apiVersion: f.recordApiVersion };
