@@ -1,14 +1,16 @@
 // `pullproof bench latency` end to end on a real 1.35.4 cluster, short: 3 pod starts per arm at 0 ms
 // and 3 at 200 ms injected delay. Too few for the 0.5-wide slope interval (the measured example in
-// docs/bench-example/ has N=30), so this test checks what must hold at any N: every arm did what it
-// claims (registry contact, plugin execs, the must-pull check), every pod start has its timing
-// sources, the delayed round trips counted are the arm's chain, the image check grows with the delay
-// exactly on the arms that reach the registry, the report folder is complete, and nothing is left.
+// docs/bench-example/ has N=30), so this test checks what must hold at any N and any load: every arm did
+// what it claims (registry contact, plugin execs, the must-pull check), every pod start has its timing
+// sources, the delayed round trips counted are the arm's chain, each delayed image check lasted at least
+// those delays, the reported slope is the fit of the recorded samples, the report folder is complete,
+// and nothing is left.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArmId } from '../harness/bench/arms.ts';
+import { fitSlope } from '../harness/bench/slope.ts';
 import { readReport } from '../harness/report/validate.ts';
 import { leftovers, pullproof, runIdFrom } from './helpers/cli.ts';
 
@@ -36,17 +38,24 @@ test('bench latency on a 1.35.4 cluster: every arm does what it claims, and its 
     t.true(typeof s.measures.imageCheck === 'number' && typeof s.measures.inNode === 'number' && typeof s.measures.endToEnd === 'number', `${s.id}: ${JSON.stringify(s.measures)}`);
     if (s.delayMs > 0) t.true(s.requests.every((q) => q.fault === 'latency 200ms'), `${s.id}: every request delayed`);
   }
+  // What holds on a busy machine too (load only adds time): the delayed round trips counted on each arm's
+  // critical path are exactly its chain, and every delayed pod start's image check lasted at least that
+  // many delays (the plugin time of the service-account miss at least its one delayed STS exchange).
+  // The slope's size is the live proof of `pullproof bench latency` (N=30, docs/bench-example/), not
+  // judged at N=3 here; here its arithmetic is checked on the recorded samples.
+  const measured = bench.samples.filter((x) => !x.warmup);
   for (const p of bench.proof) {
     t.not(p.status, 'not-run', p.arm);
     t.is(p.measure, 'imageCheck');
     t.is(p.counted?.mean, COUNTED[p.arm], `${p.arm}: delayed round trips on the critical path`);
-    const slope = p.fit?.slope ?? NaN;
-    if (COUNTED[p.arm] === 0) t.true(Math.abs(slope) < 0.5, `${p.arm}: slope ${slope}`);
-    else t.true(slope > 1.5, `${p.arm}: slope ${slope}`);
+    const mine = measured.filter((x) => x.arm === p.arm);
+    for (const x of mine.filter((y) => y.delayMs > 0)) {
+      t.true((x.measures.imageCheck ?? 0) >= COUNTED[p.arm] * x.delayMs, `${x.id}: image check ${x.measures.imageCheck} ms with ${COUNTED[p.arm]} round trips delayed ${x.delayMs} ms`);
+      if (p.arm === 'sa-miss') t.true((x.measures.plugin ?? 0) >= x.delayMs, `${x.id}: plugin ${x.measures.plugin} ms contains the delayed STS exchange`);
+    }
+    const refit = fitSlope(mine.flatMap((x) => (typeof x.measures.imageCheck === 'number' ? [{ x: x.delayMs, y: x.measures.imageCheck }] : [])));
+    t.true(Math.abs(refit.slope - (p.fit?.slope ?? NaN)) < 1e-9, `${p.arm}: the reported slope ${p.fit?.slope} is the fit of its recorded samples (${refit.slope})`);
   }
-  // The Pulled duration of the service-account miss grows with the registry's requests; the plugin time with the STS exchange.
-  const saMiss = bench.proof.find((p) => p.arm === 'sa-miss');
-  t.true((saMiss?.attribution.find((a) => a.measure === 'plugin')?.fit.slope ?? 0) > 0.5, 'the plugin time contains the delayed STS exchange');
   t.truthy(bench.harness, 'the harness time was measured');
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
   t.is((junit.match(/classname="pullproof\.bench-latency"/g) ?? []).length, 13);

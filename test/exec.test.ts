@@ -13,10 +13,11 @@ test('a command killed at its time limit says it timed out; a failing one gives 
 });
 
 test('commands never read the user\'s ~/.bashrc, even when pullproof runs with SHLVL 0 (cron, systemd, setsid)', async (t) => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const home = mkdtempSync(join(tmpdir(), 'pullproof-test-home-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
   writeFileSync(join(home, '.bashrc'), 'echo BASHRC-READ >&2\n');
   const r = await run(['true'], { env: { HOME: home, SHLVL: '0' } });
   t.is(r.stderr, '');

@@ -2,7 +2,7 @@
 // pullproof emulates), the config each kubelet reads, and the vendor-plugin suite's plan: its
 // expectations come from the oracle and follow the vendor's tokenAttributes (no Docker).
 import test from 'ava';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -14,6 +14,7 @@ import { vendorSuite } from '../suites/vendor-plugin.ts';
 import { pullproof } from './helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-vendor-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 const binary = join(dir, 'ecr-credential-provider');
 copyFileSync(join(import.meta.dirname, '..', 'fixtures', 'plugins', 'good.sh'), binary);
 
