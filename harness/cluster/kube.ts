@@ -168,6 +168,10 @@ export class Kube {
     });
   }
 
+  async readPod(namespace: string, name: string): Promise<V1Pod> {
+    return this.core.readNamespacedPod({ namespace, name });
+  }
+
   async outcome(namespace: string, name: string): Promise<PodOutcome> {
     const pod = await this.core.readNamespacedPod({ namespace, name });
     const cs = pod.status?.containerStatuses?.[0];

@@ -44,6 +44,11 @@ export function expectedEntry(record: ExpectedRecord, before: CredentialEntry | 
  */
 const PULLED = ['pulls-runs', 'reverifies-runs'];
 
+/** Whether an outcome is one in which the container ran (from the node's cache, re-verified, or pulled). */
+export function ran(outcome: string): boolean {
+  return outcome === 'runs-cached' || PULLED.includes(outcome);
+}
+
 /** Whether an observed outcome is the predicted one (pulls and re-verifications count as one). */
 export function sameOutcome(predicted: string, observed: string): boolean {
   return predicted === observed || (PULLED.includes(predicted) && PULLED.includes(observed));

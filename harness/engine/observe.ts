@@ -156,3 +156,102 @@ export async function recordEntryOf(node: KindNode, reference: string, name: str
   const entry = raw ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null)) as CredentialEntry : undefined;
   return { name, imageRef, entry };
 }
+
+/**
+ * The kubelet's own word that a sync ran without pull secrets the pod lists (kubelet_pods.go
+ * getPullSecretsForPod: the secret manager's GetSecret failed, so the pull goes ahead without that
+ * secret). Two sources, because neither is on every version:
+ * - the `FailedToRetrieveImagePullSecret` event naming the secrets: on 1.35 and earlier for every sync
+ *   that failed to read one; from 1.37 only for a sync whose pull failed with ErrImagePull
+ *   (kubelet.go SyncPod, kubernetes#138432), so never for an ErrImageNeverPull;
+ * - the log line "Unable to retrieve pull secret, the image pull may not succeed." with `pod="ns/name"`,
+ *   on every version and every such sync (it names the secret from 1.37: `secret="ns/name"`; before,
+ *   the secret is printed from a nil object, `secret=""`).
+ */
+export interface SecretReadFailures {
+  /** Secret names the kubelet says it could not read (from the event, and from the log where named). */
+  secrets: string[];
+  /** Count of the event (all its occurrences), and log lines for this pod. */
+  eventCount: number;
+  logLines: number;
+  /** Whether a log line did not name its secret (1.35 and earlier). */
+  unnamedInLog: boolean;
+  /** One line of evidence, as the kubelet wrote it. */
+  text?: string;
+}
+
+const EVENT_SECRETS = /Unable to retrieve some image pull secrets \((.*)\); attempting to pull the image may not succeed/;
+export const SECRET_LOG_TEXT = 'Unable to retrieve pull secret, the image pull may not succeed.';
+
+export function secretReadFailures(events: readonly ObservedEvent[], logLines: readonly string[], namespace: string, pod: string): SecretReadFailures {
+  const names = new Set<string>();
+  let eventCount = 0;
+  let text: string | undefined;
+  for (const e of events) {
+    if (e.reason !== 'FailedToRetrieveImagePullSecret') continue;
+    eventCount += e.count;
+    text ??= `event FailedToRetrieveImagePullSecret: ${e.message}`;
+    for (const n of EVENT_SECRETS.exec(e.message)?.[1]?.split(',') ?? []) if (n.trim()) names.add(n.trim());
+  }
+  let lines = 0;
+  let unnamed = false;
+  for (const l of logLines) {
+    if (!l.includes(SECRET_LOG_TEXT) || !l.includes(`pod="${namespace}/${pod}"`)) continue;
+    lines++;
+    text ??= `kubelet log: ${l.slice(l.indexOf(SECRET_LOG_TEXT)).slice(0, 300)}`;
+    const m = /secret="([^"]*)"/.exec(l)?.[1];
+    if (m && m.startsWith(`${namespace}/`)) names.add(m.slice(namespace.length + 1));
+    else unnamed = true;
+  }
+  return { secrets: [...names].sort(), eventCount, logLines: lines, unnamedInLog: unnamed, ...(text ? { text } : {}) };
+}
+
+/**
+ * Failed attempts the kubelet made for a pod so far: the "Error: <reason>" events its container start
+ * records after each image decision that refused (kuberuntime_container.go startContainer), summed over
+ * their counts. Back-off syncs record "Error: ImagePullBackOff" and are not attempts.
+ */
+export function refusedAttempts(events: readonly ObservedEvent[]): number {
+  return events.filter((e) => e.reason === 'Failed' && /^Error: (ErrImagePull|ErrImageNeverPull|RegistryUnavailable|SignatureValidationFailed)\b/.test(e.message)).reduce((n, e) => n + e.count, 0);
+}
+
+/** Whether a refusal's attempt marker for the decision is visible among the events. */
+export function refusalRecorded(d: PodDecision, events: readonly ObservedEvent[]): boolean {
+  const reason = d.container.reason === 'ImagePullBackOff' ? 'ErrImagePull' : d.container.reason;
+  return events.some((e) => e.reason === 'Failed' && e.message.startsWith(`Error: ${reason ?? ''}`));
+}
+
+/**
+ * Whether an attempt is set aside (not judged; the kubelet's next attempt is): it refused (a pull
+ * failure or ErrImageNeverPull; an attempt in which the container ran is always judged), the kubelet
+ * said, anew since the previous attempt, that it could not read a pull secret the pod lists and that
+ * exists, and the refusal is the one the oracle predicts for the pod without that secret (a refusal the
+ * unread secret does not explain is judged).
+ */
+export function setAsideDecision(o: {
+  observed: { outcome: string; cause?: string };
+  failures: SecretReadFailures;
+  /** The counts when the previous attempt was set aside (zero for the first). */
+  before: { eventCount: number; logLines: number };
+  /** Every secret the pod lists, and those of them that exist. */
+  listed: readonly string[];
+  existing: readonly string[];
+  /** The oracle's prediction for the pod without the given secrets. */
+  without: (unread: string[]) => { outcome: string; cause?: string };
+}): { secrets: string[]; evidence: string } | undefined {
+  const c = o.observed;
+  if (c.outcome !== 'pull-fails' && c.outcome !== 'never-pull') return undefined;
+  const f = o.failures;
+  if (f.eventCount <= o.before.eventCount && f.logLines <= o.before.logLines) return undefined;
+  const unread = unreadExisting(f, o.listed, o.existing);
+  if (!unread.length) return undefined;
+  const w = o.without(unread);
+  if (w.outcome !== c.outcome || (w.cause !== undefined && c.cause !== w.cause)) return undefined;
+  return { secrets: unread, evidence: f.text ?? '' };
+}
+
+/** The pod's existing secrets the kubelet said it could not read (a log line that names none counts only when all exist). */
+export function unreadExisting(f: SecretReadFailures, listed: readonly string[], existing: readonly string[]): string[] {
+  if (f.unnamedInLog && existing.length === listed.length) return [...existing];
+  return existing.filter((s) => f.secrets.includes(s));
+}

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.ts';
 import { DEFAULT_CONTROL_PLANE, newest } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
 import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
+import { ran } from './judge.ts';
 
 export interface SetupPrediction {
   /** Index in the scenario's setup steps. */
@@ -92,8 +93,9 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
     if ('pod' in step) {
       const p = model.predict(step.pod);
       if (p.outcome === 'not-applicable') return { ...base, status: 'not-applicable', reason: `setup: ${p.reason ?? 'not applicable'}`, prediction: p, setup };
-      if (!['runs-cached', 'reverifies-runs', 'pulls-runs'].includes(p.outcome)) {
-        throw new Error(`suite ${suite.name}, scenario ${spec.id} on ${kubelet}: setup pod ${i + 1} is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}); setup pods must run`);
+      if (!ran(p.outcome)) {
+        const pods = (spec.setup ?? []).filter((x) => 'pod' in x);
+        throw new Error(`suite ${suite.name}, scenario ${spec.id} on ${kubelet}: setup step ${i + 1} (setup pod ${pods.indexOf(step) + 1} of ${pods.length}) is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}); setup pods must run`);
       }
       setup.push({ step: i, prediction: p });
       model.applyPod(step.pod, p);

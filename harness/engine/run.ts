@@ -15,6 +15,7 @@ import { log, phase, warn } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
 import { exitCodeFor, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
 import { writeReport } from '../report/write.ts';
+import { timingMeasurements } from '../report/timing.ts';
 import { runKey, type KubeletLimits, type PlannedScenario, type Shard } from './plan.ts';
 import type { KubeletBuildUnderTest } from '../build/under-test.ts';
 import { isCheckSuite, planSuites, type AnySuite } from './suites.ts';
@@ -218,6 +219,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   let env: Environment | undefined;
   const partial: { registry?: Environment['registry']; clusters: Environment['clusters'] } = { clusters: [] };
   let dockerVersion: string | undefined;
+  /** When provisioning was done (the start of the scenarios' stage). */
+  let readyAt: number | undefined;
   const watch = new InfraWatch({ onLost: (loss) => stop.failInfrastructure(loss.message) });
   progress.setTotal(p.scenarios.length + checkSuites.reduce((n, s) => n + s.scenarios.length, 0));
   try {
@@ -242,6 +245,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
       results.set(r.key, r);
       progress.scenarioFinished(r);
     }
+    readyAt = Date.now();
     await executeWindows(windowsOf(applicable), env, o, ctx.reportDir, progress, controller.signal, results, windowResults, watch);
     await watch.check();
   } catch (err) {
@@ -279,6 +283,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   }
 
   progress.setStage('report');
+  const executeSeconds = readyAt !== undefined ? (Date.now() - readyAt) / 1000 : undefined;
   const registry = env?.registry ?? partial.registry;
   const clusters = env?.clusters ?? partial.clusters;
   const failedAny = [...results.values()].some((r) => r.status === 'failed' || r.status === 'error') || checks.some((c) => !c.ok);
@@ -317,11 +322,11 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     windows: windowResults,
     scenarios,
     checks,
-    measurements: windowResults.flatMap((w) => w.restarts).length ? [{
+    measurements: [...(windowResults.flatMap((w) => w.restarts).length ? [{
       name: 'kubelet restart to Ready', unit: 's', samples: windowResults.flatMap((w) => w.restarts).length,
       value: median(windowResults.flatMap((w) => w.restarts.map((r) => r.seconds))),
       how: 'median over every restart of the run: systemctl restart kubelet until healthz answers and the node reports Ready with a heartbeat newer than the restart',
-    }] : [],
+    }] : []), ...(needsCluster ? timingMeasurements({ windows: windowResults, scenarios, executeSeconds, parallel: o.parallel }) : [])],
     summary: summarize(scenarios),
   };
   // An infrastructure failure is exit 3 even after a conformance failure: the run did not finish.
@@ -344,6 +349,9 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   stop.detach();
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
+  const parts = report.measurements.filter((m) => m.name.startsWith('time in windows: ') && m.value > 0);
+  if (parts.length && executeSeconds !== undefined) log(`time from the cluster Ready to the report: ${executeSeconds.toFixed(0)} s; in windows: ${parts.map((m) => `${m.name.slice('time in windows: '.length)} ${m.value.toFixed(0)} s`).join(', ')}${report.summary.setAside ? `; ${report.summary.setAside} kubelet attempt(s) set aside (${report.summary.setAsideSeconds} s of back-off)` : ''} (details: the report's measurements)`);
+  for (const line of recapLines(report.scenarios)) log(line);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
 }
@@ -381,6 +389,22 @@ function workerNeeds(scenarios: readonly PlannedScenario[], kubelets: string[]):
   const planned = scenarios.filter((s) => s.status === 'planned');
   if (planned.length === 0) return kubelets.map((k) => ({ kubelet: k }));
   return [...new Map(planned.map((s) => [`${s.kubelet}@${s.controlPlane ?? ''}`, { kubelet: s.kubelet, controlPlane: s.controlPlane }])).values()];
+}
+
+const RECAP_ORDER: ScenarioResult['status'][] = ['failed', 'error', 'not-run', 'flaky', 'known-bug'];
+const RECAP_WORD: Partial<Record<ScenarioResult['status'], string>> = { failed: 'FAIL', error: 'ERROR', 'not-run': 'NOT RUN', flaky: 'FLAKY', 'known-bug': 'KNOWN BUG' };
+
+/** The end of a run's output: every scenario that did not pass, worst first, one line each (at most 20 per status). */
+export function recapLines(scenarios: readonly ScenarioResult[]): string[] {
+  const out: string[] = [];
+  for (const status of RECAP_ORDER) {
+    const list = scenarios.filter((x) => x.status === status);
+    if (!list.length) continue;
+    if (!out.length) out.push('not passed:');
+    for (const x of list.slice(0, 20)) out.push(`  ${RECAP_WORD[status]} ${x.key}: ${(x.message ?? '').replace(/\s+/g, ' ').slice(0, 200)}`);
+    if (list.length > 20) out.push(`  ... and ${list.length - 20} more ${RECAP_WORD[status]} (the report lists all)`);
+  }
+  return out;
 }
 
 function median(xs: number[]): number {

@@ -5,7 +5,7 @@
 // exclusive windows (faults of shared parts) run alone. `--retries N` rebuilds a failed scenario from
 // scratch (new images, namespaces and credentials); a pass after a retry is flaky, never hidden.
 import { HarnessError } from '../errors.ts';
-import type { ScenarioResult, WindowResult } from '../report/types.ts';
+import type { ScenarioResult, WindowResult, WindowStages } from '../report/types.ts';
 import { log } from '../util/log.ts';
 import { registerSecret } from '../util/secrets.ts';
 import { isBarrier, kubeletModel } from './model.ts';
@@ -107,6 +107,14 @@ export interface WindowOptions {
 /** Executes one window on one worker; returns a result per scenario (and the window's record). */
 export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker: Worker, o: WindowOptions, scenarios: readonly PlannedScenario[] = w.scenarios): Promise<{ results: ScenarioResult[]; window: WindowResult }> {
   const startedAt = new Date();
+  // Where the window's time goes: each lap adds the time since the previous one to a part (WindowStages).
+  const stages: WindowStages = { configure: 0, scenarios: 0, barriers: 0, teardown: 0, bundles: 0 };
+  let mark = startedAt.getTime();
+  const lap = (part: keyof WindowStages): void => {
+    const now = Date.now();
+    stages[part] += (now - mark) / 1000;
+    mark = now;
+  };
   const restartsBefore = worker.restarts.length;
   o.progress.windowStarted(w, worker.name);
   const exec: ExecEnv = { ...env, worker };
@@ -163,8 +171,11 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     for (const r of runs) o.progress.scenarioStarted(r.planned, o.attempt);
     // A window starts on the version it was planned for (a previous window may have swapped the kubelet).
     if (worker.version !== w.kubelet) await restoreWorker(worker, w.kubelet, o.signal);
-    if (await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`)) {
+    const configured = await configure(w.settings, `window ${w.index}: ${describeSettings(w.settings)}`);
+    lap('configure');
+    if (configured) {
       segmentStart = await scrape();
+      lap('barriers');
       const step = async (r: ScenarioRun, what: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> => {
         if (r.result) return;
         try {
@@ -180,10 +191,12 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
           await step(r, '', (signal) => r.runPhase(signal));
           await step(r, '', (signal) => r.act(signal));
         });
+        lap('scenarios');
       } else {
         await pool(alive(), parallel, (r) => step(r, ' (setup)', (signal) => r.prepare(signal)));
         for (let phase = 0; phase <= w.barriers.length; phase++) {
           await pool(alive(), parallel, (r) => step(r, '', (signal) => r.runPhase(signal)));
+          lap('scenarios');
           const barrier = w.barriers[phase];
           if (!barrier) break;
           if (alive().length === 0) break;
@@ -203,26 +216,33 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
               r.passBarrier();
               if (swap) r.noteSwap(swap, before.get(r) ?? {}, await r.recordVersionsOnNode());
             }
+            lap('barriers');
             continue;
           } else if ('kubelet' in barrier) {
             if (!(await configure(barrier.kubelet, `window ${w.index}: settings change (barrier ${phase + 1}): ${describeSettings(barrier.kubelet)}`))) break;
           }
           segmentStart = await scrape();
           for (const r of alive()) r.passBarrier();
+          lap('barriers');
         }
+        lap('barriers');
         await pool(alive(), parallel, (r) => step(r, '', (signal) => r.act(signal)));
+        lap('scenarios');
       }
       await endSegment();
+      lap('barriers');
     }
   } catch (err) {
     for (const r of alive()) fail(r, err);
   } finally {
+    lap('scenarios');
     await Promise.all(runs.map((r) => r.dispose().catch(() => undefined)));
     // Back to the provisioned kubelet, records wiped (they were written by another version), for the next window.
     if (worker.version !== worker.provisionedVersion && !o.signal?.aborted) {
       await restoreWorker(worker, worker.provisionedVersion, o.signal).catch((err: unknown) => o.progress.note(`${worker.name}: could not return to kubelet ${worker.provisionedVersion}: ${(err as Error).message}`));
     }
   }
+  lap('teardown');
   const results: ScenarioResult[] = [];
   for (const r of runs) {
     const res = r.result as ScenarioResult;
@@ -236,9 +256,11 @@ export async function runWindow(w: Window, env: Omit<ExecEnv, 'worker'>, worker:
     o.progress.scenarioFinished(res);
     results.push(res);
   }
+  lap('bundles');
   const window: WindowResult = {
     index: w.index, kubelet: w.kubelet, worker: worker.name, settings: w.settings, scenarios: scenarios.length, exclusive: w.exclusive, parallel,
-    startedAt: startedAt.toISOString(), seconds: (Date.now() - startedAt.getTime()) / 1000,
+    startedAt: startedAt.toISOString(), seconds: (mark - startedAt.getTime()) / 1000,
+    stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) as unknown as WindowStages,
     restarts: worker.restarts.slice(restartsBefore),
     metrics: scrapeOk && Object.keys(metrics).length ? metrics : undefined,
   };

@@ -241,6 +241,14 @@ export class KindNode {
     return redact(r.stdout);
   }
 
+  /** The kubelet's journal lines since a time that contain every one of the fixed strings (grep on the node). */
+  async kubeletLogLines(since: Date, ...fixed: string[]): Promise<string[]> {
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const filters = fixed.map((f) => ` | grep -F -- ${q(f)}`).join('');
+    const r = await this.exec(['sh', '-c', `journalctl -u kubelet --no-pager -o cat --since @${Math.floor(since.getTime() / 1000) - 1}${filters} || true`], { allowFailure: true, timeoutMs: 30_000 });
+    return r.stdout.split('\n').filter((l) => l.trim() !== '');
+  }
+
   /** kubelet and containerd journals and the node's containerd config, redacted, into dir/<node>/. */
   async exportLogs(dir: string): Promise<void> {
     const d = join(dir, this.name);

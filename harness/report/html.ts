@@ -6,7 +6,7 @@
 // windows, measurements, checks and environment. Every number says how it was measured.
 import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
-import type { Report, ScenarioResult, ScenarioStatus } from './types.ts';
+import { setAsideAttempts, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 
 const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
@@ -227,6 +227,7 @@ export function renderHtml(report: Report): string {
     verdict,
     failOpen.length ? `<div class="banner bad" id="fail-open"><strong>Fails open:</strong> ${failOpen.length} observed scenario(s) ran a pod the oracle's fail-safe reading refuses (a pod without the credentials runs a private image): ${failOpen.map((r) => `<code>${h(r.key)}</code>`).join(', ')}.</div>` : '',
     `<div class="chips" id="counts">${counts.map(([st, n]) => chip(st, n)).join('')}<span class="chip v-na">${s.total} scenario(s)</span></div>`,
+    s.setAside ? `<p id="set-aside" class="how">Kubelet attempts set aside: <strong>${s.setAside}</strong> (made without a pull secret that exists, as the kubelet's own event or log said, and refused as the oracle predicts without it; the kubelet's next attempt was judged), costing ${s.setAsideSeconds ?? 0} s of back-off in all (sum over the ${s.setAside} attempts, each from its refusal to the next attempt's decision): ${report.scenarios.filter((x) => setAsideAttempts(x).length).map((x) => `<code>${h(x.key)}</code> (${setAsideAttempts(x).length})`).join(', ')}.</p>` : '',
     // A bench report (pullproof bench latency): its tables and plots come first.
     report.bench ? renderBenchHtml(report.bench) : '',
     '<h2>Verdict matrix</h2>',

@@ -2,9 +2,11 @@
 // every disagreement with expected vs observed and the rule, the windows with their restarts, and the
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
-import type { Report, ScenarioResult } from './types.ts';
+import { setAsideAttempts, type Report, type ScenarioResult } from './types.ts';
 
-const ICON: Record<string, string> = { passed: 'pass', failed: '**FAIL**', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: '**ERROR**', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
+const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
+/** The word in a table cell: failures and errors stand out (bold once; the list of problems bolds every word itself). */
+const mark = (status: string): string => (status === 'failed' || status === 'error' ? `**${ICON[status]}**` : ICON[status] ?? status);
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -26,6 +28,7 @@ export function renderMarkdown(r: Report): string {
     ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
     `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run${s.observed ? `, ${s.observed} observed (not judged)` : ''}** (of ${s.total}); exit code ${r.run.exitCode}.`,
     '',
+    ...(s.setAside ? [`Kubelet attempts set aside: ${s.setAside} (made without a pull secret that exists, as the kubelet's own event or log said, and refused as the oracle predicts without it; the kubelet's next attempt was judged), costing ${s.setAsideSeconds ?? 0} s of back-off in all (sum over the ${s.setAside} attempts, each from its refusal to the next attempt's decision): ${r.scenarios.filter((x) => setAsideAttempts(x).length).map((x) => `\`${x.key}\` (${setAsideAttempts(x).length})`).join(', ')}.`, ''] : []),
   ];
   const failOpen = r.scenarios.filter((x) => x.failOpen);
   if (failOpen.length) {
@@ -48,7 +51,7 @@ export function renderMarkdown(r: Report): string {
   for (const [title, list] of bySuite) {
     lines.push(`## ${title}`, '', 'Time: from the scenario\'s start to its verdict (one sample; all attempts for a retried scenario).', '', '| | Scenario | Expected (oracle) | Observed | Time |', '|---|---|---|---|---|');
     for (const x of list) {
-      lines.push(`| ${ICON[x.status] ?? x.status} | ${cell(x.name)} | ${cell(outcomeOf(x))} | ${cell(x.observed?.summary ?? x.message ?? '')} | ${x.seconds.toFixed(1)} s |`);
+      lines.push(`| ${mark(x.status)} | ${cell(x.name)} | ${cell(outcomeOf(x))} | ${cell(x.observed?.summary ?? x.message ?? '')} | ${x.seconds.toFixed(1)} s |`);
     }
     lines.push('');
   }

@@ -70,6 +70,30 @@ export interface Observation {
   metrics?: Record<string, number>;
   /** After the faults were lifted: whether the same pod started, and how long after. */
   recovery?: { ran: boolean; seconds: number; state: string };
+  /** Attempts of this pod the kubelet made without a pull secret it lists that exists, not judged (the one judged came after). */
+  setAside?: SetAsideAttempt[];
+  /** The kubelet never read the pod's pull secret within the bound: the cause, with its evidence (an error, not a verdict). */
+  secretsUnread?: string;
+}
+
+/**
+ * A kubelet attempt that was not judged: the kubelet said it ran it without a pull secret the pod lists
+ * and that exists (the node authorizer or its secret cache had not caught up with the new pod), and the
+ * attempt refused the way the oracle predicts for the pod without that secret. The kubelet's next
+ * attempt, after its back-off, is the one judged.
+ */
+export interface SetAsideAttempt {
+  /** When the refusal was seen (client receive time). */
+  decidedAt: string;
+  /** What the attempt ended as, read blind like any other. */
+  outcome: string;
+  summary: string;
+  /** The secrets the kubelet could not read. */
+  secrets: string[];
+  /** The kubelet's own words (its event or log line), redacted. */
+  evidence: string;
+  /** From this refusal to the decision of the kubelet's next attempt (its back-off): what it cost. */
+  seconds: number;
 }
 
 export interface Expectation {
@@ -100,6 +124,8 @@ export interface SetupCheck {
   expected: Outcome;
   observed: string;
   ok: boolean;
+  /** Attempts of the setup pod set aside (see Observation.setAside). */
+  setAside?: SetAsideAttempt[];
 }
 
 /** A kubelet swapped in place during a scenario (upgrade, rollback), with the record files read before and after. */
@@ -149,6 +175,8 @@ export interface ScenarioResult {
   seconds: number;
   /** Relative path of the reproduction bundle (failed scenarios). */
   bundle?: string;
+  /** Where the scenario's busy time went (oracle scenarios that ran). */
+  stages?: ScenarioStages;
 }
 
 export interface WindowResult {
@@ -171,6 +199,36 @@ export interface WindowResult {
    * back-off, counting again), and a result it predicts for none must not.
    */
   metricsCheck?: { ok: boolean; expected: Record<string, number>; observed: Record<string, number>; problems: string[] };
+  /** Where the window's wall-clock time went (the parts add up to `seconds`). */
+  stages?: WindowStages;
+}
+
+/** Wall-clock seconds of a window's parts, in order: they partition the window's time. */
+export interface WindowStages {
+  /** Putting the worker on the window's kubelet and settings (a restart or a swap when they change). */
+  configure: number;
+  /** The scenarios running `--parallel` at once: their worlds, setup pods and pods under test. */
+  scenarios: number;
+  /** Barriers performed once for all the window's scenarios (restarts, settings changes, swaps, metric scrapes). */
+  barriers: number;
+  /** Deleting the scenarios' namespaces and users, and returning a swapped worker. */
+  teardown: number;
+  /** Reproduction bundles of failed scenarios. */
+  bundles: number;
+}
+
+/** Busy seconds of one scenario's own work, by part (a window interleaves its scenarios). */
+export interface ScenarioStages {
+  /** Registry users, image builds and pushes, namespaces, secrets, service accounts. */
+  world: number;
+  /** Setup pods, from creation to their observation. */
+  setupPods: number;
+  /** The other setup steps (preloads, record edits, secret changes, waits, faults). */
+  setupSteps: number;
+  /** The pod under test, from creation to its observation (set-aside attempts included). */
+  podUnderTest: number;
+  /** Of all the scenario's pods: seconds from creation to the kubelet's decision that was judged. */
+  podDecisions: number[];
 }
 
 export interface Check {
@@ -219,6 +277,9 @@ export interface Summary {
   /** Reported, not judged (rollbacks), and how many of them failed open. */
   observed?: number;
   failOpen?: number;
+  /** Kubelet attempts set aside (made without a pull secret that exists; the next attempt was judged), setup pods included, and the seconds they cost (sum of back-offs). */
+  setAside?: number;
+  setAsideSeconds?: number;
 }
 
 export interface Report {
@@ -265,12 +326,23 @@ export interface Report {
   bench?: BenchResult;
 }
 
+/** Every set-aside attempt of the scenarios (the pod under test's and the setup pods'). */
+export function setAsideAttempts(r: ScenarioResult): SetAsideAttempt[] {
+  return [...(r.setup ?? []).flatMap((c) => c.setAside ?? []), ...(r.observed?.setAside ?? [])];
+}
+
+function setAsideOf(scenarios: readonly ScenarioResult[]): { setAside: number; setAsideSeconds: number } {
+  const all = scenarios.flatMap(setAsideAttempts);
+  return { setAside: all.length, setAsideSeconds: Math.round(all.reduce((n, a) => n + a.seconds, 0) * 10) / 10 };
+}
+
 export function summarize(scenarios: readonly ScenarioResult[]): Summary {
   const count = (s: ScenarioStatus): number => scenarios.filter((x) => x.status === s).length;
   return {
     total: scenarios.length, passed: count('passed'), failed: count('failed'), knownBugs: count('known-bug'),
     notApplicable: count('not-applicable'), errors: count('error'), flaky: count('flaky'), notRun: count('not-run'),
     observed: count('observed'), failOpen: scenarios.filter((x) => x.failOpen).length,
+    ...setAsideOf(scenarios),
   };
 }
 

@@ -16,6 +16,12 @@ export interface TestHooks {
    * signal, to interrupt a run or a build at that point.
    */
   inPhase?: (name: string) => Promise<void>;
+  /**
+   * For an oracle scenario (by id): a pull secret of its pod under test created only once the kubelet
+   * decided that pod's first attempt, so that attempt ran without it as it does when the node authorizer
+   * lags (the engine must set it aside and judge the kubelet's next attempt).
+   */
+  lateSecret?: (scenarioId: string) => { secret: string } | undefined;
   /** Receives every registered secret when cleanup starts (a test scans output for leaks). */
   secretsAtCleanup?: (secrets: SecretSnapshot) => void;
 }

@@ -29,7 +29,7 @@ export const fullReport: Full<Report> = {
     fence: { subnet: '172.29.4.0/24', droppedPackets: 0, readAt: at },
     vendorPlugin: { name: 'ecr-credential-provider', sha256: 'e'.repeat(64), source: 'fixtures/aws/ecr-credential-provider-config.yaml', host: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', backend: 'aws', configs: { 'v1.35.4': 'apiVersion: kubelet.config.k8s.io/v1\n' } },
   },
-  windows: [{ index: 1, kubelet: 'v1.35.4', worker: 'w', settings: { ensureSecretPulledImages: true }, scenarios: 1, exclusive: false, parallel: 4, startedAt: at, seconds: 20, restarts: [{ why: 'configuration', seconds: 6 }], metrics: { m: 1 }, metricsCheck: { ok: true, expected: { m: 1 }, observed: { m: 1 }, problems: [] } }],
+  windows: [{ index: 1, kubelet: 'v1.35.4', worker: 'w', settings: { ensureSecretPulledImages: true }, scenarios: 1, exclusive: false, parallel: 4, startedAt: at, seconds: 20, restarts: [{ why: 'configuration', seconds: 6 }], metrics: { m: 1 }, metricsCheck: { ok: true, expected: { m: 1 }, observed: { m: 1 }, problems: [] }, stages: { configure: 6, scenarios: 12, barriers: 1, teardown: 0.5, bundles: 0.5 } }],
   scenarios: [{
     kind: 'oracle', id: 'smoke/x', key: 'smoke/x@v1.35.4', suite: 'smoke', name: 'x', kubelet: 'v1.35.4', labels: { gate: 'on' }, status: 'failed', message: 'expected a, observed b',
     expected: {
@@ -41,15 +41,16 @@ export const fullReport: Full<Report> = {
       events: [{ type: 'Warning', reason: 'Failed', message: 'm', count: 1, at }],
       requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 401, identity: 'anonymous', authScheme: 'none', at, fault: 'error 503' }],
       record: { name: 'registry/app', imageRef: 'sha256:1', entry, unreadable: 'bad json' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 }, recovery: { ran: true, seconds: 12, state: 'running' },
+      setAside: [{ decidedAt: at, outcome: 'pull-fails', summary: 'ErrImagePull: the token service answered 401', secrets: ['pull-a'], evidence: 'event FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets (pull-a)', seconds: 11 }], secretsUnread: 'the kubelet did not read',
     },
-    notes: ['n'], setup: [{ step: 0, what: 'w', expected: 'pulls-runs', observed: 'pulls-runs', ok: true }],
+    notes: ['n'], setup: [{ step: 0, what: 'w', expected: 'pulls-runs', observed: 'pulls-runs', ok: true, setAside: [{ decidedAt: at, outcome: 'pull-fails', summary: 'ErrImagePull: the token service answered 401', secrets: ['pull-a'], evidence: 'event FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets (pull-a)', seconds: 11 }] }],
     failOpen: false,
     swaps: [{ from: 'v1.34.4', to: 'v1.35.4', seconds: 21, recordsBefore: { img: 'v1alpha1' }, recordsAfter: { img: 'v1beta1' }, expectedAfter: { img: 'v1beta1' }, ok: true }],
-    attempts: [{ attempt: 1, status: 'failed', startedAt: at, seconds: 3, message: 'm' }], worker: 'w', window: 1, startedAt: at, finishedAt: at, seconds: 3, bundle: 'bundles/x',
+    attempts: [{ attempt: 1, status: 'failed', startedAt: at, seconds: 3, message: 'm' }], worker: 'w', window: 1, startedAt: at, finishedAt: at, seconds: 3, bundle: 'bundles/x', stages: { world: 0.8, setupPods: 1.4, setupSteps: 0.1, podUnderTest: 1.2, podDecisions: [1.3, 1.1] },
   }],
   checks: [{ name: 'cleanup', ok: true, message: 'm' }],
   measurements: [{ name: 'kubelet restart to Ready', value: 6, unit: 's', how: 'median of restarts', samples: 1 }],
-  summary: { total: 1, passed: 0, failed: 1, knownBugs: 0, notApplicable: 0, errors: 0, flaky: 0, notRun: 0, observed: 0, failOpen: 0 },
+  summary: { total: 1, passed: 0, failed: 1, knownBugs: 0, notApplicable: 0, errors: 0, flaky: 0, notRun: 0, observed: 0, failOpen: 0, setAside: 2, setAsideSeconds: 22 },
   mergedFrom: [{ runId: 'pp00aa11', shard: { index: 1, total: 2 }, reportDir: 'r1' }],
   bench: {
     schema: 'pullproof.bench.latency/v1', seed: 7, resamples: 1000, level: 0.95,

@@ -8,6 +8,8 @@
 //   PULLPROOF_TEST_PAUSE_IN_PHASE=<phase>     the named phase (as printed after "> ", or its first words) stops at the end of its work until
 //                                             SIGINT/SIGTERM/SIGHUP, then fails the way a phase whose command was
 //                                             killed by the interruption does
+//   PULLPROOF_TEST_LATE_SECRET=<id>:<secret>[,...] the pull secret <secret> of the pod under test of scenario <id> is created
+//                                             only once the kubelet decided that pod's first attempt (an induced node authorizer lag)
 //   PULLPROOF_TEST_SECRETS_FILE=<file>        every registered secret is written there (JSON SecretSnapshot, mode
 //                                             0600) when cleanup starts and again at exit
 import { writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ const crashIn = process.env.PULLPROOF_TEST_CRASH_IN_SCENARIO;
 const failIn = process.env.PULLPROOF_TEST_FAIL_SCENARIO;
 const pauseIn = process.env.PULLPROOF_TEST_PAUSE_IN_PHASE;
 const secretsFile = process.env.PULLPROOF_TEST_SECRETS_FILE;
+const lateSecrets = new Map((process.env.PULLPROOF_TEST_LATE_SECRET ?? '').split(',').filter(Boolean).map((e) => e.split(':') as [string, string]));
 
 testHooks.afterScenario = async (name: string): Promise<void> => {
   if (crashIn && name.includes(crashIn)) {
@@ -32,6 +35,13 @@ testHooks.afterScenario = async (name: string): Promise<void> => {
   if (failIn && name.includes(failIn)) throw new ExpectationFailed('deliberately failed by the test seam (a test of the failure path)');
 };
 testHooks.overrideVerdict = (name: string) => (failIn && name.includes(failIn) ? { status: 'failed', message: 'deliberately failed by the test seam (a test of the failure path)' } : undefined);
+
+if (lateSecrets.size) {
+  testHooks.lateSecret = (id: string) => {
+    const secret = lateSecrets.get(id);
+    return secret ? { secret } : undefined;
+  };
+}
 
 if (pauseIn) {
   testHooks.inPhase = async (phase: string): Promise<void> => {

@@ -1,0 +1,24 @@
+// The Markdown summary (a CI job's summary page): the words a reader scans for, written once in bold.
+import test from 'ava';
+import { renderMarkdown } from '../harness/report/markdown.ts';
+import { renderHtml } from '../harness/report/html.ts';
+import type { Report } from '../harness/report/types.ts';
+import { fullReport } from './helpers/full-report.ts';
+
+const report = (status: 'failed' | 'error'): Report => ({ ...fullReport, scenarios: fullReport.scenarios.map((s) => ({ ...s, status })) } as Report);
+
+for (const status of ['failed', 'error'] as const) {
+  test(`a ${status} scenario is bold once in the list of problems and in its suite's table, never "****"`, (t) => {
+    const md = renderMarkdown(report(status));
+    const word = status === 'failed' ? 'FAIL' : 'ERROR';
+    t.false(md.includes('****'), md.split('\n').filter((l) => l.includes('****')).join('\n'));
+    t.regex(md, new RegExp(`^- \\*\\*${word}\\*\\* x \\[v1\\.35\\.4\\]`, 'm'));
+    t.regex(md, new RegExp(`^\\| \\*\\*${word}\\*\\* \\| x \\|`, 'm'));
+  });
+}
+
+test('the set-aside kubelet attempts are counted in the Markdown and HTML summaries, with their cost and scenarios', (t) => {
+  const md = renderMarkdown(fullReport as Report);
+  t.regex(md, /Kubelet attempts set aside: 2 \(made without a pull secret that exists.*costing 22 s of back-off in all.*`smoke\/x@v1\.35\.4` \(2\)/);
+  t.regex(renderHtml(fullReport as Report), /<p id="set-aside"[^>]*>Kubelet attempts set aside: <strong>2<\/strong>/);
+});
