@@ -1,7 +1,7 @@
 // ensure-secret-pulled: KEP-2535's core table. Another namespace pulls a private image with its pull
 // secret; then a pod with one of ten credential cases starts it under each verification policy and
 // pull policy, and with the gate off for the before/after table. Each scenario owns its image, its
-// namespaces, its registry users and its secrets; the oracle predicts every cell (kubelet-features.md
+// namespaces, its registry users and its secrets; the oracle predicts every cell (docs/specification.md
 // A3-A5) and the judge checks the outcome, its cause, the kubelet's event and the record afterwards.
 import { defineSuite, expandAxes, type KubeletSettingsSpec, type PodSpec, type ScenarioSpec, type Step, type WorldSpec } from '../harness/engine/spec.ts';
 import type { PullPolicy } from '../harness/oracle/types.ts';

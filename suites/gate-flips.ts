@@ -1,5 +1,5 @@
 // gate-flips: KubeletEnsureSecretPulledImages switched off and on again on one kubelet, and the
-// verification policy changed between its four values, with pull records on the node (kubelet-features.md
+// verification policy changed between its four values, with pull records on the node (docs/specification.md
 // A2, A4, A6, A7). Records survive while the gate is off (the no-op pull manager neither reads nor
 // deletes them); an image pulled while the gate was off has no record, so with the gate back on it is
 // treated as preloaded; a policy change applies to the records already on disk at the next start.

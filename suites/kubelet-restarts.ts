@@ -1,7 +1,7 @@
 // kubelet-restarts: what survives a kubelet restart and what a restart changes. Records survive; an
 // ImagePullIntent for a present image becomes a credential-less record (so the next use verifies); a
 // corrupt record forces re-verification and is rewritten by the pull; deleting image_manager/ makes
-// every cached image count as preloaded (kubelet-features.md A6, A7). Record migration between kubelet
+// every cached image count as preloaded (docs/specification.md A6, A7). Record migration between kubelet
 // versions belongs to the upgrade suite.
 import { defineSuite, type ScenarioSpec } from '../harness/engine/spec.ts';
 import { pod, primedBy, privateImageWorld } from './lib.ts';

@@ -2,7 +2,7 @@
 // /var/lib/kubelet/image_manager/) carries over: 1.33 -> 1.34 -> 1.35 -> 1.36 on a 1.36 control plane and
 // 1.34 -> 1.35 -> 1.36 -> 1.37 on a 1.37 control plane (a kubelet is never newer than the API server and
 // at most three minors older). Each step drains the node, stops the kubelet, swaps the binary, writes that
-// version's configuration, starts it and uncordons (kubelet-features.md A6, A7). The record files are read
+// version's configuration, starts it and uncordons (docs/specification.md A6, A7). The record files are read
 // before and after every swap and compared with the oracle's model (v1alpha1 written by 1.33/1.34,
 // migrated to v1beta1 when a 1.35+ kubelet with the gate on starts); the pod at the end is judged by the
 // oracle for the last version. Variants: the alpha gate on explicitly on 1.33/1.34, or off there (images

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { differentialVersions, runDifferential } from '../harness/certify/judge/differential.ts';
 
-/** The tags every version's corpus must cover: each rejection reason of kubelet-features.md B3 and each certify finding. */
+/** The tags every version's corpus must cover: each rejection reason of docs/specification.md B3 and each certify finding. */
 const REQUIRED = [
   'B3.exec', 'B3.timeout', 'B3.gvk', 'B3.apiVersion', 'B3.kind', 'B3.strict', 'B3.cacheKeyType', 'B3.token-echo', 'B3.auth-keys',
   'finding-1', 'finding-2', 'finding-3', 'finding-4', 'finding-5', 'finding-6', 'finding-7', 'held-stdout', 'kubelet-config',

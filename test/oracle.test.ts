@@ -1,5 +1,5 @@
 // The oracle against the specification: every cell of the A4 matrix, every unit-test case listed in
-// kubelet-features.md A10 (pullmanager's MustAttemptImagePull, merge and allowlist tables), the upstream
+// docs/specification.md A10 (pullmanager's MustAttemptImagePull, merge and allowlist tables), the upstream
 // node e2e cases (image_credential_pulls.go, image_credential_provider.go), the KEP-4412 rules of B4-B6,
 // configuration refusals and the known bugs. Each case asserts the outcome and the rule cited.
 import test from 'ava';

@@ -47,7 +47,7 @@ test('the page shows the matrix, the loophole beside its closure, the timeline a
   t.is([...html.matchAll(/<details open class="failure">/g)].length, failures.length);
   const failed = report.scenarios.find((r) => r.status === 'failed');
   t.true(html.includes(`Reproduction bundle: <code>${failed?.bundle}</code>`));
-  t.regex(html, /<code>A4\.[^<]+<\/code> \(kubelet-features\.md A4\)/);
+  t.regex(html, /<a href="#spec-A4\.[^"]+"><code>A4\.[^<]+<\/code><\/a> \(specification A4\)/);
   // Numbers say how they were measured and over how many samples.
   t.regex(html, /<td class="num">6\.20 s<\/td><td class="num">\d+<\/td><td>median over every restart/);
   t.regex(html, /wall clock \(the harness clock, one sample\)/);

@@ -1,4 +1,4 @@
-// Judging a plugin's calls as the kubelet of one version would (kubelet-features.md B3/B4): every
+// Judging a plugin's calls as the kubelet of one version would (docs/specification.md B3/B4): every
 // check is pass, fail with the reason, or not run with the reason. Checks are independent where the
 // data allows, so each broken plugin fails for its own reason.
 import { authKeysFor } from '../credprovider/match.ts';

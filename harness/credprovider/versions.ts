@@ -1,5 +1,5 @@
 // The Kubernetes minor versions whose credential-provider behaviour pullproof models, and what differs
-// between them (kubelet-features.md B1/B2). The facts come from the one version table
+// between them (docs/specification.md B1/B2). The facts come from the one version table
 // (harness/oracle/versions.ts); this module only shapes them for the credential-provider rules.
 import { UsageError } from '../errors.ts';
 import { MINORS, factsOf, parseAnyVersion } from '../oracle/versions.ts';

@@ -4,7 +4,7 @@
 import { metricValue } from '../node/kind-node.ts';
 import type { Worker } from './worker.ts';
 
-/** Series pullproof reports, by their exact names in the kubelet's code (kubelet-features.md A9, B7). */
+/** Series pullproof reports, by their exact names in the kubelet's code (docs/specification.md A9, B7). */
 export const TRACKED: { name: string; labels?: Record<string, string> }[] = [
   ...['credentialPolicyAllowed', 'credentialRecordFound', 'mustAuthenticate', 'error'].map((result) => ({ name: 'kubelet_imagemanager_image_mustpull_checks_total', labels: { result } })),
   { name: 'kubelet_image_manager_ensure_image_requests_total' },

@@ -11,7 +11,7 @@ import type { KubeletModel } from '../oracle/types.ts';
 import { redact } from '../util/secrets.ts';
 
 export const KUBELET_DEFAULTS_FILE = '/etc/default/kubelet';
-/** The kubelet's own docker config: node-wide credentials (kubelet-features.md A5). */
+/** The kubelet's own docker config: node-wide credentials (docs/specification.md A5). */
 export const KUBELET_DOCKER_CONFIG = '/var/lib/kubelet/config.json';
 
 export class KubeletRefusedError extends HarnessError {

@@ -1,5 +1,5 @@
 // preloadedImagesVerificationAllowlist: the kubelet's validation (validation.go, getAllowlistImagePattern)
-// and matching (image_pull_policies.go), kubelet-features.md A2. Messages are the kubelet's own words
+// and matching (image_pull_policies.go), docs/specification.md A2. Messages are the kubelet's own words
 // where the spec quotes them.
 import { normalizeImage } from './names.ts';
 

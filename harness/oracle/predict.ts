@@ -1,4 +1,4 @@
-// The oracle: what a kubelet must do with one pod start, from the specification (kubelet-features.md
+// The oracle: what a kubelet must do with one pod start, from the specification (docs/specification.md
 // A2-A9 for KEP-2535, B2-B6 for KEP-4412), with the rule behind every step. Pure: no I/O, no clock.
 // Known kubelet bugs are named where a buggy kubelet diverges: the prediction carries the specified
 // outcome and, in `knownBug`, what the buggy kubelet does instead.
@@ -275,6 +275,18 @@ function pull(input: OracleInput, creds: PodCredentials, espOn: boolean, present
 }
 
 /** RequireCredentialVerificationForImage (A2 table, image_pull_policies.go). */
+/** The rule a policy's decision cites, every id spelled out (docs/specification.md has a section per rule id). */
+const POLICY_RULES: Record<'exempt' | 'verify', Partial<Record<string, string>>> = {
+  exempt: { NeverVerify: 'A4.NeverVerify.exempt', NeverVerifyPreloadedImages: 'A4.NeverVerifyPreloadedImages.exempt', NeverVerifyAllowlistedImages: 'A4.NeverVerifyAllowlistedImages.exempt' },
+  verify: { NeverVerifyPreloadedImages: 'A4.NeverVerifyPreloadedImages.verify', NeverVerifyAllowlistedImages: 'A4.NeverVerifyAllowlistedImages.verify', AlwaysVerify: 'A4.AlwaysVerify.verify' },
+};
+
+function policyRule(decision: 'exempt' | 'verify', policy: string): string {
+  const id = POLICY_RULES[decision][policy];
+  if (!id) throw new Error(`oracle bug: policy ${policy} has no ${decision} rule (policyRequiresVerification never decides so)`);
+  return id;
+}
+
 function policyRequiresVerification(policy: string, pulledByKubelet: boolean, listed: boolean): boolean {
   switch (policy) {
     case 'NeverVerify': return false;
@@ -349,13 +361,13 @@ function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules)
     if (record.kind === 'none' && input.node.intent) rule(rules, 'A3.intent', 'A3, A7', 'an ImagePullIntent for this image string means the kubelet pulled it');
     const listed = policy === 'NeverVerifyAllowlistedImages' && allowlistMatches(k.allowlist ?? [], pod.image, v.trimAllowlistTag);
     if (!policyRequiresVerification(policy, pulledByKubelet, listed)) {
-      rule(rules, `A4.${policy}.exempt`, 'A2, A4', policy === 'NeverVerify' ? 'NeverVerify never re-verifies a present image'
+      rule(rules, policyRule('exempt', policy), 'A2, A4', policy === 'NeverVerify' ? 'NeverVerify never re-verifies a present image'
         : policy === 'NeverVerifyAllowlistedImages' ? 'the image matches the allowlist: never re-verified'
           : 'the kubelet did not pull this image (no record, no intent): preloaded images are exempt');
       mustPull = false;
       check = 'credentialPolicyAllowed';
     } else {
-      rule(rules, `A4.${policy}.verify`, 'A2, A4', policy === 'AlwaysVerify' ? 'AlwaysVerify needs a matching credential record for every present image'
+      rule(rules, policyRule('verify', policy), 'A2, A4', policy === 'AlwaysVerify' ? 'AlwaysVerify needs a matching credential record for every present image'
         : policy === 'NeverVerifyAllowlistedImages' ? 'the image is not on the allowlist: it is verified like under AlwaysVerify'
           : 'the kubelet pulled this image itself: the pod must have matching credentials');
       const entry = record.kind === 'present' ? record.credentialMapping[name] : undefined;

@@ -154,7 +154,7 @@ export type PullFailureCause = 'denied' | 'unreachable' | 'not-found' | 'no-cred
 export interface RuleRef {
   /** Stable id, e.g. A4.ifnotpresent.other */
   id: string;
-  /** kubelet-features.md section, e.g. A4 */
+  /** The chapter(s) of docs/specification.md, e.g. A4 (the rule's own section there is its id) */
   section: string;
   /** One sentence: what the rule says and why it applies here. */
   text: string;

@@ -1,4 +1,4 @@
-// The one place that knows what each Kubernetes version is and can do (kubelet-features.md A1, A2,
+// The one place that knows what each Kubernetes version is and can do (docs/specification.md A1, A2,
 // A6, A9, B1, B2). Everything else asks here: the oracle, the kubelet configuration writer, the
 // credential-provider rules, the node image builder and the command line's version checks. A fact
 // that is inferred rather than read from code says so in `source`.
@@ -122,8 +122,8 @@ export const KIND_RELEASES: readonly KindRelease[] = [
   },
 ];
 
-const A1 = 'kubelet-features.md A1';
-const B1 = 'kubelet-features.md B1';
+const A1 = 'docs/specification.md A1';
+const B1 = 'docs/specification.md B1';
 
 const ESP_ALPHA: GateFact = { stage: 'alpha', defaultOn: false, source: `${A1}: kube_features.go {1.33, false, Alpha}` };
 const ESP_BETA: GateFact = { stage: 'beta', defaultOn: true, source: `${A1}: kube_features.go {1.35, true, Beta} (PR #135228)` };

@@ -3,9 +3,11 @@
 // and safe to archive as a CI artifact. It shows the verdict matrix (kubelet version x policy x pull
 // policy x credential case), the loophole with the feature off beside its closure with it on, a
 // timeline of the run (scenarios overlapping, by window and worker), each failure's detail, the
-// windows, measurements, checks and environment. Every number says how it was measured.
+// windows, measurements, checks and environment, and the specification's sections for the rules it
+// cites. Every number says how it was measured.
 import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
+import { SPEC_FILE, specSectionsHtml } from './specification.ts';
 import { setAsideAttempts, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 
 const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -196,7 +198,7 @@ function detail(r: ScenarioResult): string {
     if (o?.timings.seconds !== undefined) rows.push(`<tr><th>Time to decision</th><td></td><td>${o.timings.seconds.toFixed(2)} s (pod creation to the kubelet's decision, as the watch saw it; one sample)</td></tr>`);
   }
   rows.push('</tbody></table>');
-  if (e?.rules.length) rows.push(`<h4>Rules applied</h4><ol>${e.rules.map((x) => `<li><code>${h(x.id)}</code> (kubelet-features.md ${h(x.section)}): ${h(x.text)}</li>`).join('')}</ol>`);
+  if (e?.rules.length) rows.push(`<h4>Rules applied</h4><ol>${e.rules.map((x) => `<li><a href="#spec-${h(x.id)}"><code>${h(x.id)}</code></a> (specification ${h(x.section)}): ${h(x.text)}</li>`).join('')}</ol>`);
   if (e?.knownBug) rows.push(`<p>Known bug <strong>kubernetes#${e.knownBug.issue}</strong>: ${h(e.knownBug.title)} (a buggy kubelet gives <code>${h(e.knownBug.outcome)}</code>).</p>`);
   if (o?.requests.length) {
     rows.push(`<h4>Requests attributed to this scenario (${o.requests.length})</h4><table><thead><tr><th>At</th><th>Target</th><th>Request</th><th>Status</th><th>Identity</th><th>Fault</th></tr></thead><tbody>`,
@@ -261,6 +263,13 @@ export function renderHtml(report: Report): string {
     `<li>Host: ${h(report.run.host.os)}, kernel ${h(report.run.host.kernel)}, ${report.run.host.cpus} CPUs, ${report.run.host.memoryGiB} GiB${report.run.host.docker ? `, Docker ${h(report.run.host.docker)}` : ''}${report.run.host.cgroup ? `, cgroup ${h(report.run.host.cgroup)}` : ''}.</li>`,
     `<li>Command: <code>pullproof ${h(report.run.command.join(' '))}</code></li>`,
     '</ul>');
+  // The specification's sections for the rules cited above, so that every rule link resolves inside this one file.
+  const cited = problems.flatMap((r) => r.expected?.rules.map((x) => x.id) ?? []);
+  if (cited.length) {
+    body.push('<h2 id="specification">Specification cited</h2>',
+      `<p class="how">The sections of pullproof's specification (<code>${h(SPEC_FILE)}</code> in its repository) for the rules applied above: what the kubelet does, per version, and the KEP, kubelet source and upstream issues it comes from.</p>`,
+      specSectionsHtml(cited));
+  }
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -9,6 +9,7 @@
 // - flaky (passed on a retry): no failure, a <flakyFailure>/<flakyError> per failed attempt;
 // - known bug and not applicable: <skipped message="..."> with the reason;
 // - infrastructure checks (cleanup steps, the fence, the node mirror) are testcases of their own.
+import { specHref } from './specification.ts';
 import type { Attempt, Report, ScenarioResult } from './types.ts';
 
 function esc(s: string): string {
@@ -44,7 +45,7 @@ export function evidence(r: ScenarioResult): string {
   if (r.message) lines.push(r.message);
   if (r.expected) {
     lines.push(`expected: ${r.expected.outcome}${r.expected.cause ? ` (${r.expected.cause})` : ''}${r.expected.reason ? `: ${r.expected.reason}` : ''}`);
-    if (r.expected.rules.length) lines.push(`rules: ${r.expected.rules.map((x) => `${x.id} [${x.section}] ${x.text}`).join('\n       ')}`);
+    if (r.expected.rules.length) lines.push(`rules: ${r.expected.rules.map((x) => `${x.id} [${specHref(x.id)}] ${x.text}`).join('\n       ')}`);
     if (r.expected.knownBug) lines.push(`known bug: kubernetes#${r.expected.knownBug.issue} ${r.expected.knownBug.title} (a buggy kubelet gives ${r.expected.knownBug.outcome})`);
   }
   if (r.observed) {

@@ -2,6 +2,7 @@
 // every disagreement with expected vs observed and the rule, the windows with their restarts, and the
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
+import { specHref } from './specification.ts';
 import { setAsideAttempts, type Report, type ScenarioResult } from './types.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
@@ -17,7 +18,8 @@ function outcomeOf(r: ScenarioResult): string {
   return `${r.expected?.outcome ?? ''}${r.expected?.cause ? ` (${r.expected.cause})` : ''}`;
 }
 
-export function renderMarkdown(r: Report): string {
+/** `opts.dir`: the folder summary.md is written to, so its links to the specification resolve from there. */
+export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
   const s = r.summary;
   const lines: string[] = [
     `# pullproof report: ${r.run.suites.join(', ')}`,
@@ -41,7 +43,7 @@ export function renderMarkdown(r: Report): string {
     lines.push('## Disagreements, errors, known bugs, flaky passes and observations', '');
     for (const x of problems) {
       lines.push(`- **${ICON[x.status]}** ${x.name} [${x.kubelet}]: ${cell(x.message ?? '')}`);
-      if (x.expected?.rules.length) lines.push(`  - rules: ${x.expected.rules.map((q) => `${q.id} (${q.section})`).join(' > ')}`);
+      if (x.expected?.rules.length) lines.push(`  - rules: ${x.expected.rules.map((q) => `[${q.id}](${specHref(q.id, opts.dir)})`).join(' > ')}`);
       if (x.bundle) lines.push(`  - reproduction bundle: \`${x.bundle}\``);
     }
     lines.push('');

@@ -26,6 +26,6 @@ export function writeReport(dir: string, report: Report): void {
   const put = (name: (typeof REPORT_FILES)[number], text: string): void => writeFileSync(join(dir, name), redact(text));
   put('report.json', JSON.stringify(report, null, 2) + '\n');
   put('junit.xml', renderJunit(report));
-  put('summary.md', renderMarkdown(report));
+  put('summary.md', renderMarkdown(report, { dir }));
   put('index.html', renderHtml(report));
 }

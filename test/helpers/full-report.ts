@@ -34,7 +34,7 @@ export const fullReport: Full<Report> = {
     kind: 'oracle', id: 'smoke/x', key: 'smoke/x@v1.35.4', suite: 'smoke', name: 'x', kubelet: 'v1.35.4', labels: { gate: 'on' }, status: 'failed', message: 'expected a, observed b',
     expected: {
       outcome: 'pull-fails', cause: 'denied', reason: 'r', registryContact: true, event: { reason: 'Failed', contains: '401' }, record: { kind: 'entry', name: 'registry/app', entry },
-      stsExchanges: 1, mustPullCheck: 'mustAuthenticate', rules: [{ id: 'A4.x', section: 'A4', text: 't' }], knownBug: { issue: 138175, title: 't', outcome: 'runs-cached', cause: 'denied', mustPullCheck: 'mustAuthenticate' }, uncertain: ['u'],
+      stsExchanges: 1, mustPullCheck: 'mustAuthenticate', rules: [{ id: 'A4.always', section: 'A4', text: 't' }], knownBug: { issue: 138175, title: 't', outcome: 'runs-cached', cause: 'denied', mustPullCheck: 'mustAuthenticate' }, uncertain: ['u'],
     },
     observed: {
       outcome: 'runs-cached', cause: 'unknown', summary: 's', phase: 'Running', container: { state: 'waiting', reason: 'ErrImagePull', message: 'm' },

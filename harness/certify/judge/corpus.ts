@@ -7,7 +7,7 @@
 //     registration against pullproof's config rules.
 //   - kubelet-config: KubeletConfiguration settings pullproof sets; decided by the kubelet's loader
 //     and ValidateKubeletConfiguration against harness/cluster's rules.
-// Every rejection reason of kubelet-features.md B3 and every certify finding of issue 9 has cases
+// Every rejection reason of docs/specification.md B3 and every certify finding of issue 9 has cases
 // (the `covers` tags); the rest are generated variations.
 import { traitsOf, type KubernetesVersion } from '../../credprovider/versions.ts';
 import type { KubeletSettings } from '../../cluster/kubelet-config.ts';
@@ -264,7 +264,7 @@ function providerConfigCases(version: KubernetesVersion): ProviderConfigCase[] {
   file('YAML anchors and aliases', ['B2'], `apiVersion: ${CONFIG_V1}\nkind: CredentialProviderConfig\nproviders:\n- &p\n  name: plugin\n  matchImages: ["${HOST}"]\n  defaultCacheDuration: 1m\n  apiVersion: ${V1}\n`);
   file('empty file', ['B2.decode'], '');
   file('two YAML documents', ['B2.decode'], `${yamlDoc(yamlProvider())}---\n${yamlDoc(yamlProvider('', 'second'))}`);
-  // One row per validation rule (kubelet-features.md B2; harness/credprovider/config.ts RULES).
+  // One row per validation rule (docs/specification.md B2; harness/credprovider/config.ts RULES).
   const rows: [string, string, string, boolean?][] = [
     ['decode.kind', 'wrong kind', yamlDoc(yamlProvider()).replace('kind: CredentialProviderConfig', 'kind: KubeletConfiguration')],
     ['decode.kind', 'wrong group', yamlDoc(yamlProvider(), 'kubelet.example.io/v1')],
