@@ -594,13 +594,13 @@ export class ScenarioRun {
     this.countSetAside(spec.act, observation);
     // Predicted again when the seam created the secret late (its uid is part of the predicted record).
     const judged = late ? this.model.predict(spec.act) : prediction;
-    const didRun = ran(observation.outcome);
+    const v = this.verdictOf(judged, observation, before);
     let ranWithout: string | undefined;
-    if (didRun && this.verdictOf(judged, observation, before).status === 'failed') {
+    if (ran(observation.outcome) && v.status === 'failed') {
       const f = await this.readFailures(this.namespaceOf(spec.act.namespace), 'act', observation.events, new Date(observation.timings.createdAt));
       ranWithout = this.ranWithoutSecret(spec.act, observation, f);
     }
-    this.finish(judged, observation, before, ranWithout);
+    this.finish(judged, observation, before, ranWithout, v);
   }
 
   /** Attempts set aside count as pod starts and must-pull checks, as the oracle predicts them for the pod without the unread secrets. */
@@ -624,8 +624,7 @@ export class ScenarioRun {
     this.finish(this.planned.prediction, observation, undefined);
   }
 
-  private finish(prediction: Prediction, observation: Observation, before: CredentialEntry | undefined, ranWithout?: string): void {
-    const v = this.verdictOf(prediction, observation, before);
+  private finish(prediction: Prediction, observation: Observation, before: CredentialEntry | undefined, ranWithout?: string, v = this.verdictOf(prediction, observation, before)): void {
     if (ranWithout && v.status === 'failed') {
       v.status = 'error';
       v.problems.unshift(ranWithout);

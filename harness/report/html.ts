@@ -8,7 +8,7 @@
 import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
 import { SPEC_FILE, specSectionsHtml } from './specification.ts';
-import { setAsideAttempts, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
+import { setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 
 const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
@@ -217,6 +217,7 @@ export function renderHtml(report: Report): string {
   const problems = report.scenarios.filter((r) => ['failed', 'error', 'known-bug', 'flaky', 'observed'].includes(r.status));
   const failOpen = report.scenarios.filter((r) => r.failOpen);
   const failedChecks = report.checks.filter((c) => !c.ok);
+  const setAsideHtml = setAsideSentence(report, { count: (n) => `<strong>${n}</strong>`, key: (k) => `<code>${h(k)}</code>` });
   const title = `pullproof report: ${report.run.suites.join(', ')} (run ${report.run.id})`;
   const verdict = report.run.exitCode === 0 ? '<div class="banner ok">Every scenario agrees with the oracle (known bugs and flaky passes reported below).</div>'
     : `<div class="banner bad">Exit code ${report.run.exitCode}: ${report.run.exitCode === 1 ? 'a conformance failure (an observation disagrees with the oracle)' : report.run.exitCode === 3 ? 'an infrastructure failure, an error, or scenarios that did not run' : report.run.exitCode === 4 ? 'nothing ran' : 'interrupted'}.</div>`;
@@ -229,7 +230,7 @@ export function renderHtml(report: Report): string {
     verdict,
     failOpen.length ? `<div class="banner bad" id="fail-open"><strong>Fails open:</strong> ${failOpen.length} observed scenario(s) ran a pod the oracle's fail-safe reading refuses (a pod without the credentials runs a private image): ${failOpen.map((r) => `<code>${h(r.key)}</code>`).join(', ')}.</div>` : '',
     `<div class="chips" id="counts">${counts.map(([st, n]) => chip(st, n)).join('')}<span class="chip v-na">${s.total} scenario(s)</span></div>`,
-    s.setAside ? `<p id="set-aside" class="how">Kubelet attempts set aside: <strong>${s.setAside}</strong> (made without a pull secret that exists, as the kubelet's own event or log said, and refused as the oracle predicts without it; the kubelet's next attempt was judged), costing ${s.setAsideSeconds ?? 0} s of back-off in all (sum over the ${s.setAside} attempts, each from its refusal to the next attempt's decision): ${report.scenarios.filter((x) => setAsideAttempts(x).length).map((x) => `<code>${h(x.key)}</code> (${setAsideAttempts(x).length})`).join(', ')}.</p>` : '',
+    setAsideHtml ? `<p id="set-aside" class="how">${setAsideHtml}</p>` : '',
     // A bench report (pullproof bench latency): its tables and plots come first.
     report.bench ? renderBenchHtml(report.bench) : '',
     '<h2>Verdict matrix</h2>',
@@ -268,7 +269,7 @@ export function renderHtml(report: Report): string {
   if (cited.length) {
     body.push('<h2 id="specification">Specification cited</h2>',
       `<p class="how">The sections of pullproof's specification (<code>${h(SPEC_FILE)}</code> in its repository) for the rules applied above: what the kubelet does, per version, and the KEP, kubelet source and upstream issues it comes from.</p>`,
-      specSectionsHtml(cited));
+      ...specSectionsHtml(cited).map((x) => `<section class="spec" id="spec-${h(x.id)}">${x.html}</section>`));
   }
   return `<!DOCTYPE html>
 <html lang="en">

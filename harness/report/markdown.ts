@@ -3,7 +3,7 @@
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
 import { specHref } from './specification.ts';
-import { setAsideAttempts, type Report, type ScenarioResult } from './types.ts';
+import { setAsideSentence, type Report, type ScenarioResult } from './types.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
 /** The word in a table cell: failures and errors stand out (bold once; the list of problems bolds every word itself). */
@@ -21,6 +21,7 @@ function outcomeOf(r: ScenarioResult): string {
 /** `opts.dir`: the folder summary.md is written to, so its links to the specification resolve from there. */
 export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
   const s = r.summary;
+  const setAside = setAsideSentence(r, { count: String, key: (k) => `\`${k}\`` });
   const lines: string[] = [
     `# pullproof report: ${r.run.suites.join(', ')}`,
     '',
@@ -30,7 +31,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
     ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
     `**${s.passed} passed, ${s.failed} failed, ${s.knownBugs} known bugs, ${s.flaky} flaky, ${s.errors} errors, ${s.notApplicable} not applicable, ${s.notRun} not run${s.observed ? `, ${s.observed} observed (not judged)` : ''}** (of ${s.total}); exit code ${r.run.exitCode}.`,
     '',
-    ...(s.setAside ? [`Kubelet attempts set aside: ${s.setAside} (made without a pull secret that exists, as the kubelet's own event or log said, and refused as the oracle predicts without it; the kubelet's next attempt was judged), costing ${s.setAsideSeconds ?? 0} s of back-off in all (sum over the ${s.setAside} attempts, each from its refusal to the next attempt's decision): ${r.scenarios.filter((x) => setAsideAttempts(x).length).map((x) => `\`${x.key}\` (${setAsideAttempts(x).length})`).join(', ')}.`, ''] : []),
+    ...(setAside ? [setAside, ''] : []),
   ];
   const failOpen = r.scenarios.filter((x) => x.failOpen);
   if (failOpen.length) {

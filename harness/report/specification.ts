@@ -50,10 +50,10 @@ export function specHref(id: string, fromDir?: string): string {
   return `${file}#${encodeURIComponent(id)}`;
 }
 
-/** The cited sections as HTML, each with the id `spec-RULE-ID` (the report links its rules there). */
-export function specSectionsHtml(ids: Iterable<string>): string {
+/** The cited sections rendered to HTML, in id order (the HTML report wraps each in its own element). */
+export function specSectionsHtml(ids: Iterable<string>): { id: string; html: string }[] {
   const spec = specification();
-  const parts: string[] = [];
+  const out: { id: string; html: string }[] = [];
   for (const id of [...new Set(ids)].sort()) {
     const s = spec.get(id);
     if (!s) continue;
@@ -61,11 +61,7 @@ export function specSectionsHtml(ids: Iterable<string>): string {
     const html = marked.parse(s.markdown.replace(/^### /, '#### '), { async: false })
       .replace(/<a href="https?:\/\/([^"]+)">([\s\S]*?)<\/a>/g, (_m, url: string, text: string) => (text.replace(/^https?:\/\//, '') === url ? `<span class="url">${url}</span>` : `${text} (<span class="url">${url}</span>)`))
       .replace(/https?:\/\//g, '');
-    parts.push(`<section class="spec" id="spec-${escapeAttr(id)}">${html}</section>`);
+    out.push({ id, html });
   }
-  return parts.join('\n');
-}
-
-function escapeAttr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return out;
 }

@@ -331,6 +331,17 @@ export function setAsideAttempts(r: ScenarioResult): SetAsideAttempt[] {
   return [...(r.setup ?? []).flatMap((c) => c.setAside ?? []), ...(r.observed?.setAside ?? [])];
 }
 
+/**
+ * The report's sentence on set-aside attempts (summary.md and the HTML report), with the count and the
+ * scenario keys formatted by the renderer; undefined when none was set aside.
+ */
+export function setAsideSentence(r: Pick<Report, 'summary' | 'scenarios'>, f: { count: (n: number) => string; key: (k: string) => string }): string | undefined {
+  const s = r.summary;
+  if (!s.setAside) return undefined;
+  const hit = r.scenarios.filter((x) => setAsideAttempts(x).length).map((x) => `${f.key(x.key)} (${setAsideAttempts(x).length})`).join(', ');
+  return `Kubelet attempts set aside: ${f.count(s.setAside)} (made without a pull secret that exists, as the kubelet's own event or log said, and refused as the oracle predicts without it; the kubelet's next attempt was judged), costing ${s.setAsideSeconds ?? 0} s of back-off in all (sum over the ${s.setAside} attempts, each from its refusal to the next attempt's decision): ${hit}.`;
+}
+
 function setAsideOf(scenarios: readonly ScenarioResult[]): { setAside: number; setAsideSeconds: number } {
   const all = scenarios.flatMap(setAsideAttempts);
   return { setAside: all.length, setAsideSeconds: Math.round(all.reduce((n, a) => n + a.seconds, 0) * 10) / 10 };
