@@ -46,10 +46,10 @@ test('plan: on a 1.32 kubelet the gate-on scenarios are not applicable, with the
 
 test('plan: a setup pod the oracle says cannot run is a suite error, named', (t) => {
   const bad: ScenarioSpec = { id: 'bad', name: 'bad', world: privateImageWorld(), kubelet: {}, setup: [{ pod: pod('b', 'IfNotPresent') }], act: pod('a', 'Never') };
-  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [bad] }], kubelets: [V135] }), { message: /scenario bad on v1\.35\.4: setup step 1 \(setup pod 1 of 1\) is predicted to end in pull-fails/ });
+  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [bad] }], kubelets: [V135] }), { message: /scenario bad, setup\[0\]: on v1\.35\.4, setup step 1 \(setup pod 1 of 1\) is predicted to end in pull-fails/ });
   // Steps and pods counted apart: the fourth step is the second pod.
   const later: ScenarioSpec = { ...bad, id: 'later', setup: [primedBy(), { waitSeconds: 1 }, { preload: 'img' }, { pod: pod('b', 'Always') }] };
-  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [later] }], kubelets: [V135] }), { message: /scenario later on v1\.35\.4: setup step 4 \(setup pod 2 of 2\) is predicted to end in pull-fails/ });
+  t.throws(() => plan({ suites: [{ name: 'x', title: 'x', description: 'x', scenarios: () => [later] }], kubelets: [V135] }), { message: /scenario later, setup\[3\]: on v1\.35\.4, setup step 4 \(setup pod 2 of 2\) is predicted to end in pull-fails/ });
 });
 
 test('windows: the smoke suite needs four kubelet configuration windows (off, on, on + restart, off then on)', (t) => {
@@ -287,4 +287,15 @@ test('a scenario whose allowlist names its {key} plans with a kubelet restart or
   });
   const p = plan({ suites: [suite], kubelets: [V135] });
   t.deepEqual(p.scenarios.map((s) => [s.id, s.status, s.prediction.outcome]), [['keyed/restart', 'planned', 'runs-cached'], ['keyed/settings', 'planned', 'never-pull']]);
+});
+
+test('list: the text shows every rule of each prediction that --json shows (A2.default-policy too)', async (t) => {
+  const { formatPlan } = await import('../harness/cli/run.ts');
+  const p = plan({ suites: [smoke], kubelets: [V135] });
+  const text = formatPlan(p, [], { rules: true });
+  for (const s of p.scenarios) {
+    const block = text.split(/\n(?=  \S)/).find((b) => b.startsWith(`  ${s.id}\n`)) ?? '';
+    t.is(block.split('\n').find((l) => l.startsWith('    rules:  ')), `    rules:  ${s.prediction.rules.map((r) => `${r.id} (${r.section})`).join(' > ')}`, s.id);
+  }
+  t.regex(text, /smoke\/gate-on\/pull-with-secret\n.*\n.*\n {4}rules: {2}A2\.default-policy \(A2\) > A4\.absent-pull/);
 });

@@ -144,7 +144,7 @@ export function formatPlan(plan: Plan, checkSuites: AnySuite[], o: { rules: bool
     }
     lines.push(`  ${s.id}`, `    ${s.name}`, `    expect: ${expectation(s)}`);
     if (o.rules) {
-      const key = s.prediction.rules.filter((r) => !r.id.startsWith('A2.default')).map((r) => `${r.id} (${r.section})`);
+      const key = s.prediction.rules.map((r) => `${r.id} (${r.section})`);
       lines.push(`    rules:  ${key.join(' > ') || 'none'}`);
     }
   }

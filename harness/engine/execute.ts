@@ -21,7 +21,7 @@ import { ScenarioModel, isBarrier, type Resolver } from './model.ts';
 import { attributedRequests, classify, containerOf, decisiveEvents, imageRefOf, podEvents, recordEntryOf, refusalRecorded, refusedAttempts, SECRET_LOG_TEXT, secretReadFailures, setAsideDecision, unreadExisting, watchDecision, type Attribution, type PodDecision, type SecretReadFailures } from './observe.ts';
 import { judge, ran, sameOutcome } from './judge.ts';
 import type { PlannedScenario } from './plan.ts';
-import type { ImageSpec, PodSpec, Step } from './spec.ts';
+import { secretUser, type ImageSpec, type PodSpec, type Step } from './spec.ts';
 import type { Worker } from './worker.ts';
 import type { StsStack } from '../identity/stack.ts';
 import type { VendorRuntime } from './vendor.ts';
@@ -170,7 +170,7 @@ export class ScenarioRun {
       secretUid: (sym) => this.secretUids.get(sym) ?? `missing-${sym}`,
       credentialHash: (sym) => {
         const spec = this.planned.spec.world.secrets?.[sym];
-        const user = spec ? this.users.get(spec.user) : undefined;
+        const user = spec?.user !== undefined ? this.users.get(spec.user) : undefined;
         const password = this.secretPasswords.get(sym);
         return user && password !== undefined ? credentialHash({ username: user.username, password }) : `missing-${sym}`;
       },
@@ -262,7 +262,7 @@ export class ScenarioRun {
       if (s.missing) continue;
       if (sym === late) {
         // Created after the pod's first attempt (the seam's lateSecret); its credentials are known now, for the prediction.
-        const user = this.users.get(s.user);
+        const user = this.users.get(secretUser(s));
         if (user) this.secretPasswords.set(sym, user.password);
         continue;
       }
@@ -281,7 +281,7 @@ export class ScenarioRun {
 
   private async createSecret(sym: string, password: 'valid' | 'wrong', update = false): Promise<void> {
     const s = this.planned.spec.world.secrets?.[sym];
-    const user = s ? this.users.get(s.user) : undefined;
+    const user = s?.user !== undefined ? this.users.get(s.user) : undefined;
     if (!s || !user) throw new HarnessError(`scenario ${this.planned.id}: secret ${sym} names an unknown user`);
     const pw = password === 'valid' ? user.password : generatePassword();
     this.secretPasswords.set(sym, pw);
@@ -411,10 +411,11 @@ export class ScenarioRun {
     } else if ('updateSecret' in step) {
       if (step.password === 'new') {
         const s = this.planned.spec.world.secrets?.[step.updateSecret];
-        const user = s ? this.users.get(s.user) : undefined;
-        if (!s || !user) throw new HarnessError(`secret ${step.updateSecret} names an unknown user`);
-        const spec = this.planned.spec.world.users?.[s.user];
-        this.users.set(s.user, this.env.registry.tokens.addUser(user.username, { repositories: (spec?.pulls ?? []).map((i) => this.registryPath(i)), origin: 'static' }));
+        const name = s ? secretUser(s) : undefined;
+        const user = name !== undefined ? this.users.get(name) : undefined;
+        if (name === undefined || !user) throw new HarnessError(`secret ${step.updateSecret} names an unknown user`);
+        const spec = this.planned.spec.world.users?.[name];
+        this.users.set(name, this.env.registry.tokens.addUser(user.username, { repositories: (spec?.pulls ?? []).map((i) => this.registryPath(i)), origin: 'static' }));
       }
       await this.createSecret(step.updateSecret, step.password === 'wrong' ? 'wrong' : 'valid', true);
       this.model.applyStep(step);
@@ -423,7 +424,7 @@ export class ScenarioRun {
       if (!s) throw new HarnessError(`no secret ${step.recreateSecret}`);
       await this.env.kube.deleteSecret(this.namespaceOf(s.namespace), step.recreateSecret);
       const pw = this.secretPasswords.get(step.recreateSecret);
-      const user = this.users.get(s.user);
+      const user = this.users.get(secretUser(s));
       await this.createSecret(step.recreateSecret, pw === user?.password ? 'valid' : 'wrong');
       this.model.applyStep(step);
     } else if ('recreateServiceAccount' in step) {

@@ -8,7 +8,7 @@ import { imageNameOf } from '../oracle/names.ts';
 import { predict, predictConfiguration } from '../oracle/predict.ts';
 import type { CredentialEntry, KubeletModel, OracleInput, PodModel, Prediction, ProviderModel } from '../oracle/types.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS, factsOf } from '../oracle/versions.ts';
-import type { ImageSpec, KubeletSettingsSpec, PodSpec, ScenarioSpec, Step } from './spec.ts';
+import { secretUser, type ImageSpec, type KubeletSettingsSpec, type PodSpec, type ScenarioSpec, type Step } from './spec.ts';
 
 /** Maps a scenario's symbols to values: symbolic at plan time, real at run time. */
 export interface Resolver {
@@ -175,7 +175,7 @@ export class ScenarioModel {
   private secretAccepted(secretSym: string, image: string): boolean {
     const sec = this.spec.world.secrets?.[secretSym];
     const st = this.secrets.get(secretSym);
-    if (!sec || !st) return false;
+    if (!sec || !st || sec.user === undefined) return false;
     const user = this.spec.world.users?.[sec.user];
     const us = this.users.get(sec.user);
     if (!user || !us) return false;
@@ -228,7 +228,7 @@ export class ScenarioModel {
         continue;
       }
       secrets.push({
-        coordinates: { uid: this.r.secretUid(s, st.generation), namespace: this.r.namespace(spec.namespace), name: this.r.secretName(s), credentialHash: this.r.credentialHash(s, spec.user, st.variant) },
+        coordinates: { uid: this.r.secretUid(s, st.generation), namespace: this.r.namespace(spec.namespace), name: this.r.secretName(s), credentialHash: this.r.credentialHash(s, secretUser(spec), st.variant) },
         matchesRegistry: (spec.registry ?? 'harness') === 'harness' && !img.reference,
         registryAccepts: this.secretAccepted(s, pod.image),
       });
@@ -337,11 +337,11 @@ export class ScenarioModel {
       const spec = this.spec.world.secrets?.[step.updateSecret];
       if (!st || !spec) throw new Error(`scenario ${this.spec.id}: no secret "${step.updateSecret}"`);
       if (step.password === 'new') {
-        const us = this.users.get(spec.user);
+        const us = this.users.get(secretUser(spec));
         if (us) us.variant += 1;
         st.variant = `v${us?.variant ?? 2}`;
       } else {
-        st.variant = step.password === 'wrong' ? 'wrong' : `v${this.users.get(spec.user)?.variant ?? 1}`;
+        st.variant = step.password === 'wrong' ? 'wrong' : `v${this.users.get(secretUser(spec))?.variant ?? 1}`;
       }
     } else if ('recreateSecret' in step) {
       const st = this.secrets.get(step.recreateSecret);

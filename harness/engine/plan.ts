@@ -11,6 +11,7 @@ import { DEFAULT_CONTROL_PLANE, newest } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
 import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
 import { ran } from './judge.ts';
+import { SuiteError, checkSuite, scenarioProblems, type SuiteProblem } from './validate.ts';
 
 export interface SetupPrediction {
   /** Index in the scenario's setup steps. */
@@ -67,17 +68,13 @@ export interface Plan {
 
 /** Plans one scenario for one kubelet version. Throws when the suite is inconsistent (a setup pod that cannot run). */
 export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string, limits?: KubeletLimits): PlannedScenario {
+  const problems = scenarioProblems(spec);
+  if (problems.length) throw new SuiteError(problems.map((p) => ({ suite: suite.name, scenario: spec.id, ...p })));
   const id = `${suite.name}/${spec.id}`;
   const key = createHash('sha256').update(id).digest('hex').slice(0, 8);
   const model = new ScenarioModel(spec, kubelet, planResolver(key), limits);
   const barriers: Step[] = (spec.setup ?? []).filter(isBarrier);
   const exclusive = !!spec.exclusive;
-  if (!exclusive && (spec.setup ?? []).some((st) => 'fault' in st)) {
-    throw new Error(`suite ${suite.name}, scenario ${spec.id}: fault steps act on the shared registry, token service or STS; mark the scenario exclusive`);
-  }
-  if (!exclusive && (spec.setup ?? []).some((st) => 'records' in st && 'wipe' in st.records)) {
-    throw new Error(`suite ${suite.name}, scenario ${spec.id}: wiping image_manager/ removes every scenario's records on the node; mark the scenario exclusive`);
-  }
   const own = settingsPerScenario(spec.kubelet) || barriers.some((b) => 'kubelet' in b && settingsPerScenario(b.kubelet));
   // An exclusive scenario owns its window: its faults must not meet another scenario's steps.
   const window = JSON.stringify({ kubelet, settings: spec.kubelet, barriers, exclusive, ...(own || exclusive ? { scenario: id } : {}) });
@@ -95,7 +92,11 @@ export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet
       if (p.outcome === 'not-applicable') return { ...base, status: 'not-applicable', reason: `setup: ${p.reason ?? 'not applicable'}`, prediction: p, setup };
       if (!ran(p.outcome)) {
         const pods = (spec.setup ?? []).filter((x) => 'pod' in x);
-        throw new Error(`suite ${suite.name}, scenario ${spec.id} on ${kubelet}: setup step ${i + 1} (setup pod ${pods.indexOf(step) + 1} of ${pods.length}) is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}); setup pods must run`);
+        throw new SuiteError([{
+          suite: suite.name, scenario: spec.id, path: `setup[${i}]`,
+          problem: `on ${kubelet}, setup step ${i + 1} (setup pod ${pods.indexOf(step) + 1} of ${pods.length}) is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}), and setup pods must run`,
+          fix: 'give the setup pod what it needs to run (a secret of a user that may pull the image, or an image it can pull), or make it the pod under test; "pullproof list --json" shows the rules',
+        }]);
       }
       setup.push({ step: i, prediction: p });
       model.applyPod(step.pod, p);
@@ -124,19 +125,40 @@ export function parseShard(text: string): Shard {
   return { index, total };
 }
 
+/** A suite's scenarios for one kubelet, checked (problems collected into `problems`). */
+function scenariosOf(suite: SuiteDefinition, kubelet: string, problems: SuiteProblem[]): ScenarioSpec[] {
+  const before = problems.length;
+  checkSuite(suite, [], problems);
+  if (problems.length > before || typeof suite.scenarios !== 'function') return [];
+  let specs: unknown;
+  try {
+    specs = suite.scenarios({ kubelet });
+  } catch (err) {
+    problems.push({ suite: suite.name, path: 'scenarios()', problem: `threw for ${kubelet}: ${(err as Error).message}`, fix: 'make scenarios() return the list of scenarios for any kubelet version' });
+    return [];
+  }
+  if (!Array.isArray(specs)) {
+    problems.push({ suite: suite.name, path: 'scenarios()', problem: `returned ${specs === undefined ? 'nothing' : typeof specs}, not a list`, fix: 'return an array of scenarios (expandAxes returns one)' });
+    return [];
+  }
+  const mark = problems.length;
+  checkSuite(suite, specs, problems);
+  return problems.length > mark ? [] : specs as ScenarioSpec[];
+}
+
 export function plan(o: PlanOptions): Plan {
-  const all: PlannedScenario[] = [];
+  const problems: SuiteProblem[] = [];
+  const expanded: { suite: SuiteDefinition; kubelet: string; specs: ScenarioSpec[] }[] = [];
   for (const suite of o.suites) {
     // A suite that names its own kubelets (upgrade chains) is planned once, whatever --kubelet says.
     const kubelets = suite.ownKubelets ? [o.kubelets[0] ?? DEFAULT_CONTROL_PLANE] : o.kubelets;
-    for (const kubelet of kubelets) {
-      const seen = new Set<string>();
-      for (const spec of suite.scenarios({ kubelet })) {
-        if (seen.has(spec.id)) throw new Error(`suite ${suite.name} has two scenarios with id ${spec.id}`);
-        seen.add(spec.id);
-        all.push(planScenario(suite, spec, spec.startKubelet ?? kubelet, o.limits));
-      }
-    }
+    for (const kubelet of kubelets) expanded.push({ suite, kubelet, specs: scenariosOf(suite, kubelet, problems) });
+  }
+  // Every mistake in every suite is reported at once, before anything is planned or started.
+  if (problems.length) throw new SuiteError(problems);
+  const all: PlannedScenario[] = [];
+  for (const { suite, kubelet, specs } of expanded) {
+    for (const spec of specs) all.push(planScenario(suite, spec, spec.startKubelet ?? kubelet, o.limits));
   }
   const matches = (s: PlannedScenario, re: RegExp): boolean => re.test(s.name) || re.test(s.id);
   const kept = all.filter((s) => (!o.focus?.length || o.focus.some((re) => matches(s, re))) && !o.skip?.some((re) => matches(s, re)) && (!o.ids || o.ids.has(runKey(s))));

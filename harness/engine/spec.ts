@@ -44,14 +44,20 @@ export interface UserSpec {
 
 export interface SecretSpec {
   namespace: string;
-  /** Registry user whose credentials the secret holds. */
-  user: string;
+  /** Registry user whose credentials the secret holds; required unless the secret is missing. */
+  user?: string;
   /** The registry the auth entry names: the harness registry (default) or another host. */
   registry?: 'harness' | 'elsewhere';
   /** The password in the secret: the user's real one (default) or a wrong one. */
   password?: 'valid' | 'wrong';
   /** Listed by pods but never created. */
   missing?: boolean;
+}
+
+/** The registry user of a secret that is created (validation requires one on every secret not declared missing). */
+export function secretUser(s: SecretSpec): string {
+  if (s.user === undefined) throw new Error('a secret without a user is never created (missing: true)');
+  return s.user;
 }
 
 export interface ServiceAccountSpec {
@@ -65,7 +71,7 @@ export interface ServiceAccountSpec {
 export interface WorldSpec {
   users?: Record<string, UserSpec>;
   images: Record<string, ImageSpec>;
-  /** Namespace symbols; each becomes a namespace unique to the scenario. */
+  /** Namespace symbols; each becomes a namespace unique to the scenario (default: a and b). */
   namespaces?: string[];
   secrets?: Record<string, SecretSpec>;
   serviceAccounts?: Record<string, ServiceAccountSpec>;
