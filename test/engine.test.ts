@@ -294,7 +294,7 @@ test('list: the text shows every rule of each prediction that --json shows (A2.d
   const p = plan({ suites: [smoke], kubelets: [V135] });
   const text = formatPlan(p, [], { rules: true });
   for (const s of p.scenarios) {
-    const block = text.split(/\n(?=  \S)/).find((b) => b.startsWith(`  ${s.id}\n`)) ?? '';
+    const block = text.split(/\n(?= {2}\S)/).find((b) => b.startsWith(`  ${s.id}\n`)) ?? '';
     t.is(block.split('\n').find((l) => l.startsWith('    rules:  ')), `    rules:  ${s.prediction.rules.map((r) => `${r.id} (${r.section})`).join(' > ')}`, s.id);
   }
   t.regex(text, /smoke\/gate-on\/pull-with-secret\n.*\n.*\n {4}rules: {2}A2\.default-policy \(A2\) > A4\.absent-pull/);
