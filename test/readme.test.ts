@@ -39,7 +39,7 @@ const RUN_BY: Record<string, string> = {
   'npx pullproof certify --plugin ./bin/my-provider --config ./credential-provider-config.yaml --kubernetes v1.34 --kubernetes v1.35': 'test/certify-reference.test.ts and test/ecr-certify.test.ts (real plugins)',
   'npx pullproof certify --plugin ./bin/my-provider --config ./credential-provider-config.yaml --kubernetes v1.35 --in-cluster': 'test/ecr-certify-in-cluster.test.ts (ecr-credential-provider on v1.35)',
   'npx pullproof list --suite-file ./my-suite.ts --kubelet v1.35.4': 'here, with docs/examples/my-suite/kep2535-table.ts; a bad file in test/suite-validation.test.ts',
-  'npx pullproof run  --suite-file ./my-suite.ts --kubelet v1.35.4': 'by hand 2026-11-29: the verdict table of docs/examples/my-suite/ on v1.35.4 and v1.37.2',
+  'npx pullproof run  --suite-file ./my-suite.ts --kubelet v1.35.4': 'by hand 2026-12-07: docs/examples/my-suite/run-2026-12-07/ (docs/examples/my-suite/kep2535-table.ts on v1.35.4 and v1.37.2)',
 };
 
 /** Parses args with the CLI's own parser, running no command: returns the command path it chose. */
