@@ -66,15 +66,21 @@ interface ModDownload { Dir?: string; GoMod?: string; Info?: string; Error?: str
 export async function kubeSource(version: string): Promise<KubeSource> {
   parseKubeVersion(version);
   mkdirSync(cachePath('kubernetes'), { recursive: true });
-  const r = await run(['go', 'mod', 'download', '-json', `k8s.io/kubernetes@${version}`], {
-    env: { ...goEnv(), GOTOOLCHAIN: 'local' }, cwd: cachePath('kubernetes'), timeoutMs: 20 * 60_000, allowFailure: true,
-  });
-  let info: ModDownload;
-  try {
-    info = JSON.parse(r.stdout) as ModDownload;
-  } catch {
-    info = { Error: r.stderr.trim() || `go mod download exited ${r.exitCode}` };
-  }
+  const download = async (toolchain: string): Promise<ModDownload> => {
+    const r = await run(['go', 'mod', 'download', '-json', `k8s.io/kubernetes@${version}`], {
+      env: { ...goEnv(), GOTOOLCHAIN: toolchain }, cwd: cachePath('kubernetes'), timeoutMs: 20 * 60_000, allowFailure: true,
+    });
+    try {
+      return JSON.parse(r.stdout) as ModDownload;
+    } catch {
+      return { Error: r.stderr.trim() || `go mod download exited ${r.exitCode}` };
+    }
+  };
+  let info = await download('local');
+  // A release newer than the machine's Go (1.38 needs Go 1.27): the go command refuses to extract it
+  // with its own toolchain; the toolchain the module asks for comes from the module proxy.
+  const needs = /requires go >= (\d+\.\d+(?:\.\d+)?)/.exec(info.Error ?? '')?.[1];
+  if (needs) info = await download(`go${needs}`);
   if (info.Error || !info.Dir || !info.GoMod) {
     throw new UsageError('--kubernetes', `k8s.io/kubernetes@${version} is not available from the Go module proxy (${info.Error ?? 'no module directory'})`,
       'check the version exists (https://github.com/kubernetes/kubernetes/releases) and that the module proxy is reachable');
@@ -94,10 +100,11 @@ export async function kubeSource(version: string): Promise<KubeSource> {
 
 /** `replace k8s.io/x => k8s.io/x v0.Y.Z` for every `k8s.io/x v0.0.0` requirement of k8s.io/kubernetes. */
 export function stagingReplaces(goMod: string, version: string): string[] {
-  const { minor, patch } = parseKubeVersion(version);
+  const { minor, patch, suffix } = parseRelease(version, '--kubernetes');
   const names = new Set<string>();
   for (const m of goMod.matchAll(/^\s*(k8s\.io\/[A-Za-z0-9._/-]+)\s+v0\.0\.0\s*$/gm)) if (m[1]) names.add(m[1]);
-  return [...names].sort().map((n) => `${n} => ${n} v0.${minor}.${patch}`);
+  // The staging modules are tagged with the same pre-release suffix (v0.38.0-beta.0 for v1.38.0-beta.0).
+  return [...names].sort().map((n) => `${n} => ${n} v0.${minor}.${patch}${suffix}`);
 }
 
 /** The -X flags upstream's hack/lib/version.sh sets, for both version packages. */
@@ -174,13 +181,24 @@ function notInSumdb(stderr: string): string[] {
   return [...new Set([...stderr.matchAll(/verifying go\.mod: (\S+?)@(v[^/\s]+)\/go\.mod: reading \S+\/sumdb\/\S+: 404/g)].map((m) => `${m[1]}@${m[2]}`))];
 }
 
-/** Some proxies (mirrors, filtered proxies) lack single staging module versions: name them and the way out. */
+/**
+ * Some proxies (mirrors, filtered proxies) lack single module versions: a staging module (v1.32.13's),
+ * or another dependency (v1.38.0-beta.0's sigs.k8s.io/iptables-wrappers@v1.0.0, whose .info is served
+ * here but not its .zip). Name each, with the way out.
+ */
+export function unavailableModules(stderr: string): string[] {
+  return [...new Set([...stderr.matchAll(/([A-Za-z0-9.-]+\.[A-Za-z]+\/[A-Za-z0-9._~/-]+?)@(v[0-9A-Za-z.+-]+): reading \S+: (?:403|404|410)/g)].map((m) => `${m[1]}@${m[2]}`))];
+}
+
 function explainUnavailable(err: unknown, version: string, component: string): unknown {
   const stderr = err instanceof CommandError ? err.result.stderr : '';
-  const missing = [...new Set([...stderr.matchAll(/(k8s\.io\/[a-z0-9-]+)@(v[0-9.]+): reading \S+: (?:403|404|410)/g)].map((m) => `${m[1]}@${m[2]}`))];
+  const missing = unavailableModules(stderr);
   if (missing.length === 0) return err;
+  const staging = missing.every((m) => /^k8s\.io\/[a-z0-9-]+@v0\./.test(m));
   return new HarnessError(`cannot build ${component} ${version}: the Go module proxy does not serve ${missing.join(', ')}`,
-    `choose another patch release of the same minor whose staging modules the proxy serves (GOPROXY=${goProxyForDisplay()})`, { cause: err });
+    staging
+      ? `choose another patch release of the same minor whose staging modules the proxy serves (GOPROXY=${goProxyForDisplay()})`
+      : `the release needs ${missing.length > 1 ? 'these modules' : 'this module'} and the proxy (GOPROXY=${goProxyForDisplay()}) refuses ${missing.length > 1 ? 'them' : 'it'}: use a proxy that serves ${missing.length > 1 ? 'them' : 'it'}, or give a kubelet built elsewhere with --kubelet-binary`, { cause: err });
 }
 
 function buildKey(src: KubeSource, extra: string[] = []): string {

@@ -12,6 +12,7 @@ import { exampleImage } from './example-image.ts';
 import { judgeResponse } from '../credprovider/response.ts';
 import { CONFIG_V1, PROVIDER_V1, type CredentialProvider, type CredentialProviderConfig } from '../credprovider/types.ts';
 import { traitsOf, type KubernetesVersion } from '../credprovider/versions.ts';
+import { versionLabel } from '../oracle/versions.ts';
 import { KIND_ISSUER, TestIssuer } from '../identity/test-issuer.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { REDACTED, redact, registerFieldSecret, registerSecret } from '../util/secrets.ts';
@@ -142,7 +143,7 @@ function rulesView(calls: Call[], provider: CredentialProvider, version: Kuberne
   return keys.length > 0 ? `accepts the response and tries the credentials of ${keys.join(', ')} for ${request?.image ?? ''}` : `accepts the response, but no auth key matches ${request?.image ?? ''}, so the pull goes ahead without these credentials`;
 }
 
-const JUDGE_TITLE = (release: string, image: string): string => `the kubelet's own code (k8s.io/kubernetes ${release}) execs the plugin and gets credentials for ${image}`;
+const JUDGE_TITLE = (release: string, image: string): string => `the kubelet's own code (k8s.io/kubernetes ${versionLabel(release)}) execs the plugin and gets credentials for ${image}`;
 
 /** The kubelet judge of one version: the config through its code (a refusal is a usage error), then one valid call. */
 async function judgeVersion(o: CertifyOptions, version: KubernetesVersion, r: ResolvedProvider, inputs: {

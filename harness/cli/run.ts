@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { DEFAULT_CONTROL_PLANE, checkSupportedRelease } from '../oracle/versions.ts';
+import { DEFAULT_CONTROL_PLANE, checkSupportedRelease, versionLabel } from '../oracle/versions.ts';
 import type { AnySuite } from '../engine/suites.ts';
 import type { Plan, PlannedScenario, Shard } from '../engine/plan.ts';
 
@@ -137,7 +137,7 @@ export function formatPlan(plan: Plan, checkSuites: AnySuite[], o: { rules: bool
   const lines: string[] = [];
   let current = '';
   for (const s of plan.scenarios) {
-    const head = `${s.suite} on kubelet ${s.kubelet}`;
+    const head = `${s.suite} on kubelet ${versionLabel(s.kubelet)}`;
     if (head !== current) {
       lines.push('', `${head}:`);
       current = head;

@@ -13,7 +13,7 @@ import type { Environment as CheckEnvironment, Scenario as CheckScenario, Suite 
 import { RunStop } from '../run/stop.ts';
 import { log, phase, warn } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
-import { exitCodeFor, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
+import { exitCodeFor, preReleasesIn, preReleaseSentence, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
 import { writeReport } from '../report/write.ts';
 import { timingMeasurements } from '../report/timing.ts';
 import { runKey, type KubeletLimits, type PlannedScenario, type Shard } from './plan.ts';
@@ -329,6 +329,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
     }] : []), ...(needsCluster ? timingMeasurements({ windows: windowResults, scenarios, executeSeconds, parallel: o.parallel }) : [])],
     summary: summarize(scenarios),
   };
+  const preReleases = preReleasesIn(report);
+  if (preReleases.length) report.run.preReleases = preReleases;
   // An infrastructure failure is exit 3 even after a conformance failure: the run did not finish.
   report.run.exitCode = stop.signalExit ?? (crashed || stop.infraFailure ? 3 : exitCodeFor(report));
   const metricDisagreements = windowResults.filter((w) => w.metricsCheck && !w.metricsCheck.ok);
@@ -352,6 +354,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   const parts = report.measurements.filter((m) => m.name.startsWith('time in windows: ') && m.value > 0);
   if (parts.length && executeSeconds !== undefined) log(`time from the cluster Ready to the report: ${executeSeconds.toFixed(0)} s; in windows: ${parts.map((m) => `${m.name.slice('time in windows: '.length)} ${m.value.toFixed(0)} s`).join(', ')}${report.summary.setAside ? `; ${report.summary.setAside} kubelet attempt(s) set aside (${report.summary.setAsideSeconds} s of back-off)` : ''} (details: the report's measurements)`);
   for (const line of recapLines(report.scenarios)) log(line);
+  const pre = preReleaseSentence(report);
+  if (pre) log(pre);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
 }

@@ -131,6 +131,9 @@ const ESP_BETA_INFERRED: GateFact = { ...ESP_BETA, source: `${A1}: beta inferred
 const SAT_ALPHA: GateFact = { stage: 'alpha', defaultOn: false, source: `${B1}: alpha in 1.33 (PR #128372)` };
 const SAT_BETA: GateFact = { stage: 'beta', defaultOn: true, source: `${B1}: beta and on from 1.34 (PR #133017)` };
 const SAT_BETA_INFERRED: GateFact = { ...SAT_BETA, source: `${B1}: beta inferred (kep.yaml stage beta)` };
+// Read in pkg/features/kube_features.go at v1.38.0-beta.0 (the same specs as at v1.37.2): still beta, on.
+const ESP_BETA_138: GateFact = { stage: 'beta', defaultOn: true, source: `${A1}: kube_features.go at v1.38.0-beta.0: {1.33, false, Alpha}, {1.35, true, Beta}` };
+const SAT_BETA_138: GateFact = { stage: 'beta', defaultOn: true, source: `${B1}: kube_features.go at v1.38.0-beta.0: {1.33, false, Alpha}, {1.34, true, Beta}` };
 // 1.32 patch releases switched it off (#130015); beta and on from 1.33 (#130017).
 const AUD_132: GateFact = { stage: 'beta', defaultOn: false, source: `${B1}: switched off in 1.32 patch releases (#130015)` };
 const AUD_ON: GateFact = { stage: 'beta', defaultOn: true, source: `${B1}: beta and on from 1.33 (#130017)` };
@@ -178,10 +181,20 @@ export const MINORS: readonly MinorFacts[] = [
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
+  {
+    // A pre-release (1.38.0 is scheduled for 2026-12-16). Read at v1.38.0-beta.0 against v1.37.2: the
+    // gates' specs, pkg/kubelet/images (pull manager, policies, records), pkg/credentialprovider and the
+    // kubelet's credential provider API are unchanged; KubeletConfiguration gains only the certificate key
+    // algorithm fields; kubeadm reads v1beta4 (v1 experimental); Go 1.27.3 (.go-version).
+    ...common, minor: 38, release: 'v1.38.0-beta.0', ensureSecretPulledImages: ESP_BETA_138, saTokenForCredentialProviders: SAT_BETA_138,
+    serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
+    recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
+    allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
+  },
 ];
 
 export const OLDEST_MINOR = MINORS[0]?.minor ?? 32;
-export const NEWEST_MINOR = MINORS[MINORS.length - 1]?.minor ?? 37;
+export const NEWEST_MINOR = MINORS[MINORS.length - 1]?.minor ?? 38;
 /** The releases pullproof builds and tests, one per minor. */
 export const TESTED_RELEASES: readonly string[] = MINORS.map((m) => m.release);
 /** The control plane (node image) used when nothing asks for a newer one. */
@@ -193,24 +206,50 @@ export interface Version {
   patch: number;
   /** e.g. "-rc.1" or "-dirty"; empty for a release. */
   suffix: string;
+  /** A Kubernetes pre-release (-alpha.N, -beta.N, -rc.N); absent for a release or another suffix. */
+  preRelease?: { kind: PreReleaseKind; n: number };
   text: string;
 }
 
-const RELEASE_RE = /^v(\d+)\.(\d+)\.(\d+)$/;
-const ANY_RE = /^v?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.+-]*)?$/;
+export type PreReleaseKind = 'alpha' | 'beta' | 'rc';
+const PRE_ORDER: Record<PreReleaseKind, number> = { alpha: 0, beta: 1, rc: 2 };
 
-/** Parses an exact release such as v1.35.4 (usage error naming the field otherwise). */
+const RELEASE_RE = /^v(\d+)\.(\d+)\.(\d+)(?:-(alpha|beta|rc)\.(\d+))?$/;
+const ANY_RE = /^v?(\d+)\.(\d+)(?:\.(\d+))?([-+][0-9A-Za-z.+-]*)?$/;
+const PRE_RE = /^-(alpha|beta|rc)\.(\d+)$/;
+
+function preReleaseOf(suffix: string): Version['preRelease'] {
+  const m = PRE_RE.exec(suffix);
+  return m ? { kind: m[1] as PreReleaseKind, n: Number(m[2]) } : undefined;
+}
+
+/**
+ * Parses an exact release or pre-release as Kubernetes tags them: v1.35.4, v1.38.0-beta.0, v1.38.0-rc.1
+ * (usage error naming the field otherwise).
+ */
 export function parseRelease(text: string, field = '--kubernetes'): Version {
   const m = RELEASE_RE.exec(text.trim());
-  if (!m) throw new UsageError(field, `"${text}" is not a Kubernetes release version`, 'give an exact release such as v1.35.4 (with the leading v, no pre-release suffix)');
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), suffix: '', text: text.trim() };
+  if (!m) throw new UsageError(field, `"${text}" is not a Kubernetes release version`, 'give an exact release such as v1.35.4, or a pre-release such as v1.38.0-beta.0 or v1.38.0-rc.1 (with the leading v)');
+  const suffix = m[4] ? `-${m[4]}.${m[5]}` : '';
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), suffix, preRelease: preReleaseOf(suffix), text: text.trim() };
+}
+
+/** Whether a version is a Kubernetes pre-release (alpha, beta or release candidate). */
+export function isPreRelease(version: string): boolean {
+  return parseAnyVersion(version)?.preRelease !== undefined;
+}
+
+/** "v1.38.0-beta.0 (pre-release)" for a pre-release, the version itself otherwise: how reports name a version. */
+export function versionLabel(version: string): string {
+  return isPreRelease(version) ? `${version} (pre-release)` : version;
 }
 
 /** Parses what a kubelet reports (`kubelet --version`: v1.36.0-rc.1, v1.35.4-dirty, ...) or a minor ("1.34"). */
 export function parseAnyVersion(text: string): Version | undefined {
   const m = ANY_RE.exec(text.trim());
   if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), suffix: m[4] ?? '', text: text.trim() };
+  const suffix = m[4] ?? '';
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), suffix, preRelease: preReleaseOf(suffix), text: text.trim() };
 }
 
 export function minorOf(version: string): number {
@@ -243,12 +282,16 @@ export function checkSupportedRelease(text: string, field: string): Version {
   return v;
 }
 
-/** Compares two versions by major, minor, patch (suffixes ignored). */
+/**
+ * Compares two versions by major, minor, patch, then pre-release: v1.38.0-alpha.1 < v1.38.0-beta.0 <
+ * v1.38.0-rc.1 < v1.38.0 (other suffixes, such as -dirty, are ignored).
+ */
 export function compareVersions(a: string, b: string): number {
   const x = parseAnyVersion(a);
   const y = parseAnyVersion(b);
   if (!x || !y) throw new Error(`cannot compare "${a}" and "${b}"`);
-  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+  const rank = (v: Version): number => (v.preRelease ? PRE_ORDER[v.preRelease.kind] * 1e6 + v.preRelease.n : 1e9);
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch || rank(x) - rank(y);
 }
 
 /**
@@ -257,7 +300,7 @@ export function compareVersions(a: string, b: string): number {
  */
 export function inRange(version: string, range: string): boolean {
   for (const bound of range.trim().split(/\s+/).filter(Boolean)) {
-    const m = /^(>=|<=|>|<|=)?(v?\d+\.\d+(?:\.\d+)?)$/.exec(bound);
+    const m = /^(>=|<=|>|<|=)?(v?\d+\.\d+(?:\.\d+)?(?:-(?:alpha|beta|rc)\.\d+)?)$/.exec(bound);
     if (!m) throw new Error(`bad version bound "${bound}" in "${range}"`);
     const c = compareVersions(version, m[2] as string);
     const op = m[1] ?? '=';

@@ -8,7 +8,8 @@
 import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
 import { SPEC_FILE, specSectionsHtml } from './specification.ts';
-import { setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
+import { preReleaseSentence, setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
+import { versionLabel } from '../oracle/versions.ts';
 
 const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
@@ -89,7 +90,7 @@ function matrix(report: Report): string {
     }
     const sorted = [...rows.values()].sort((a, b) => a.cols.join('|').localeCompare(b.cols.join('|')));
     out.push(`<h3>Suite <code>${h(suite)}</code></h3>`,
-      `<table class="matrix"><thead><tr><th>Gate</th><th>Policy</th><th>Pull policy</th><th>Credential</th><th>Other</th>${kubelets.map((k) => `<th>kubelet ${h(k)}</th>`).join('')}</tr></thead><tbody>`,
+      `<table class="matrix"><thead><tr><th>Gate</th><th>Policy</th><th>Pull policy</th><th>Credential</th><th>Other</th>${kubelets.map((k) => `<th>kubelet ${h(versionLabel(k))}</th>`).join('')}</tr></thead><tbody>`,
       ...sorted.map((row) => `<tr>${row.cols.map((c) => `<td>${h(c)}</td>`).join('')}${kubelets.map((k) => `<td>${(row.by.get(k) ?? []).map(cell).join('') || '<span class="muted">not in this run</span>'}</td>`).join('')}</tr>`),
       '</tbody></table>');
   }
@@ -224,6 +225,7 @@ export function renderHtml(report: Report): string {
   const body = [
     `<h1 id="title">${h(title)}</h1>`,
     `<p class="muted">pullproof ${h(report.pullproof)}, schema <code>${h(report.schema)}</code>. Kubelets ${h(report.run.kubelets.join(', ') || '(none)')}${report.run.shard ? `, shard ${report.run.shard.index}/${report.run.shard.total}` : ''}. ${h(report.run.startedAt)} to ${h(report.run.finishedAt)}: ${report.run.seconds.toFixed(1)} s wall clock (the harness clock, one sample). <code>--parallel ${report.run.parallel}</code>, <code>--retries ${report.run.retries}</code>.</p>`,
+    ...(preReleaseSentence(report) ? [`<p class="prerelease"><strong>Pre-release.</strong> ${h(preReleaseSentence(report) ?? '')}</p>`] : []),
     report.run.kubeletBuild ? `<p id="kubelet-build">Kubelet under test: <code>${h(report.run.kubeletBuild.reported)}</code> (${h(report.run.kubeletBuild.source)} <code>${h(report.run.kubeletBuild.origin)}</code>), sha256 <code>${h(report.run.kubeletBuild.sha256)}</code>${report.run.kubeletBuild.commit ? `, commit <code>${h(report.run.kubeletBuild.commit)}</code>` : ''}, answering for ${h(report.run.kubeletBuild.release)}${report.run.kubeletLimits ? `; the oracle was told its limits: ${h(Object.entries(report.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', '))}` : ''}.</p>` : '',
     report.run.complete ? '' : `<div class="banner bad">Incomplete report: ${h(report.run.incompleteReason ?? 'interrupted')}.</div>`,
     report.mergedFrom ? `<p>Merged from ${report.mergedFrom.length} shard report(s): ${report.mergedFrom.map((m) => `run <code>${h(m.runId)}</code>${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''} from <code>${h(m.reportDir)}</code>`).join('; ')}.</p>` : '',

@@ -10,7 +10,7 @@
 // - known bug and not applicable: <skipped message="..."> with the reason;
 // - infrastructure checks (cleanup steps, the fence, the node mirror) are testcases of their own.
 import { specHref } from './specification.ts';
-import type { Attempt, Report, ScenarioResult } from './types.ts';
+import { preReleasesIn, type Attempt, type Report, type ScenarioResult } from './types.ts';
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
@@ -139,6 +139,8 @@ function properties(report: Report): string[] {
   ];
   if (report.run.shard) props.push(['pullproof.shard', `${report.run.shard.index}/${report.run.shard.total}`]);
   if (report.mergedFrom) props.push(['pullproof.mergedFrom', report.mergedFrom.map((m) => m.runId).join(',')]);
+  const pre = preReleasesIn(report);
+  if (pre.length) props.push(['pullproof.preReleases', pre.join(',')]);
   return ['    <properties>', ...props.map(([n, v]) => `      <property name="${esc(n)}" value="${esc(v)}"/>`), '    </properties>'];
 }
 

@@ -3,7 +3,8 @@
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
 import { specHref } from './specification.ts';
-import { setAsideSentence, type Report, type ScenarioResult } from './types.ts';
+import { preReleaseSentence, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
+import { versionLabel } from '../oracle/versions.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
 /** The word in a table cell: failures and errors stand out (bold once; the list of problems bolds every word itself). */
@@ -26,6 +27,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
     `# pullproof report: ${r.run.suites.join(', ')}`,
     '',
     `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
+    ...(preReleaseSentence(r) ? ['', `**Pre-release.** ${preReleaseSentence(r)}`] : []),
     '',
     ...(r.run.kubeletBuild ? [`Kubelet under test: \`${r.run.kubeletBuild.reported}\` (${r.run.kubeletBuild.source} \`${r.run.kubeletBuild.origin}\`), sha256 \`${r.run.kubeletBuild.sha256}\`${r.run.kubeletBuild.commit ? `, commit \`${r.run.kubeletBuild.commit}\`` : ''}, answering for ${r.run.kubeletBuild.release}${r.run.kubeletLimits ? `; the oracle was told its limits: ${Object.entries(r.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}.`, ''] : []),
     ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
@@ -50,7 +52,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
     lines.push('');
   }
   const bySuite = new Map<string, ScenarioResult[]>();
-  for (const x of r.scenarios) bySuite.set(`${x.suite} on ${x.kubelet}`, [...(bySuite.get(`${x.suite} on ${x.kubelet}`) ?? []), x]);
+  for (const x of r.scenarios) bySuite.set(`${x.suite} on ${versionLabel(x.kubelet)}`, [...(bySuite.get(`${x.suite} on ${versionLabel(x.kubelet)}`) ?? []), x]);
   for (const [title, list] of bySuite) {
     lines.push(`## ${title}`, '', 'Time: from the scenario\'s start to its verdict (one sample; all attempts for a retried scenario).', '', '| | Scenario | Expected (oracle) | Observed | Time |', '|---|---|---|---|---|');
     for (const x of list) {

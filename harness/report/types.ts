@@ -1,6 +1,7 @@
 // The report as data: everything a run found, in one JSON document with a versioned schema
 // (harness/report/report.schema.json). JUnit, Markdown, HTML, merge and diff are all rendered from it.
 import type { BenchResult } from '../bench/result.ts';
+import { isPreRelease } from '../oracle/versions.ts';
 import type { CredentialEntry, ExpectedEvent, ExpectedRecord, KnownBugRef, Outcome, PullFailureCause, RuleRef } from '../oracle/types.ts';
 
 export const REPORT_SCHEMA = 'pullproof-report/v1';
@@ -306,6 +307,8 @@ export interface Report {
     kubeletBuild?: { release: string; reported: string; sha256: string; commit?: string; source: 'binary' | 'source'; origin: string };
     /** Limits the build hard-codes, as given to the oracle (--kubelet-limits). */
     kubeletLimits?: { recordedSecretsLimit?: number };
+    /** Kubernetes pre-releases among the run's kubelets and control planes (see preReleasesIn). */
+    preReleases?: string[];
   };
   environment: {
     clusters: ClusterInfo[];
@@ -364,4 +367,25 @@ export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'> & { wi
   if (s.errors > 0 || s.notRun > 0 || r.checks.some((c) => !c.ok) || !r.run.complete) return 3;
   if (s.passed + s.flaky + s.knownBugs + (s.observed ?? 0) === 0) return 4;
   return 0;
+}
+
+/**
+ * The Kubernetes pre-releases a report's results come from: its kubelets (those asked for and those
+ * scenarios ran on, upgrade chains included) and its control planes, oldest first. Every report
+ * format names them, so a result from v1.38.0-beta.0 is never read as one from a release.
+ */
+export function preReleasesIn(r: Pick<Report, 'run' | 'scenarios' | 'environment'>): string[] {
+  const versions = new Set<string>([...r.run.kubelets, ...(r.run.preReleases ?? []), ...r.scenarios.map((s) => s.kubelet)]);
+  for (const c of r.environment.clusters) {
+    versions.add(c.controlPlane);
+    for (const n of c.nodes) versions.add(n.kubelet);
+  }
+  return [...versions].filter((v) => v && isPreRelease(v)).sort();
+}
+
+/** The sentence every report format carries for a run with pre-releases, or undefined. */
+export function preReleaseSentence(r: Pick<Report, 'run' | 'scenarios' | 'environment'>): string | undefined {
+  const pre = preReleasesIn(r);
+  if (!pre.length) return undefined;
+  return `${pre.join(', ')} ${pre.length > 1 ? 'are Kubernetes pre-releases' : 'is a Kubernetes pre-release'}, not ${pre.length > 1 ? 'releases' : 'a release'}: what it does may still change before the release, and the oracle's facts for it were read from that tag's source.`;
 }

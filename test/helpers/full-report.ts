@@ -22,6 +22,7 @@ export const fullReport: Full<Report> = {
     host: { os: 'linux x64', kernel: '6.1.0', cpus: 2, memoryGiB: 24, docker: '20.10.24', cgroup: 'v2' },
     kubeletBuild: { release: 'v1.35.4', reported: 'Kubernetes v1.35.4', sha256: 'a'.repeat(64), commit: 'c', source: 'source', origin: '/src/kubernetes' },
     kubeletLimits: { recordedSecretsLimit: 1 },
+    preReleases: ['v1.38.0-beta.0'],
   },
   environment: {
     clusters: [{ name: 'pullproof-pp00aa11', controlPlane: 'v1.35.4', nodeImage: 'pullproof/node:v1.35.4-0123456789ab', kind: 'v0.31.0', nodes: [{ name: 'w', role: 'worker', kubelet: 'v1.35.4', build: { source: 'source tree', sha256: 'f'.repeat(64), commit: 'abc123' } }], timings: { createSeconds: 40, nodeImageCached: true } }],
