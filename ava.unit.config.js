@@ -36,6 +36,7 @@ export const SLOW_FIRST_TIME = {
   'test/ecr-emulation.test.ts': "builds AWS's ecr-credential-provider from the Go module proxy",
   'test/report-junit.test.ts': 'creates a Python virtualenv with junitparser from PyPI',
   'test/workflow-example.test.ts': "builds actionlint from the Go module proxy; needs Debian's shellcheck",
+  'test/versions-source.test.ts': 'downloads the k8s.io/kubernetes module of every modelled release (about 20 MB each) and Go 1.27 from the Go module proxy',
 };
 
 export default {

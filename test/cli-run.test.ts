@@ -20,7 +20,7 @@ test('a kubelet version pullproof does not model is a usage error before anythin
   const t0 = Date.now();
   const r = await pullproof(['run', '--kubelet', 'v9.9.9']);
   t.is(r.code, 2);
-  t.regex(r.stderr, /--kubelet: pullproof does not model Kubernetes "v9\.9\.9"\. Fix: use a version from v1\.32 to v1\.37/);
+  t.regex(r.stderr, /--kubelet: pullproof does not model Kubernetes "v9\.9\.9"\. Fix: use a version from v1\.32 to v1\.38 \(pinned releases: v1\.32\.\d+, .*v1\.38\.0-beta\.0 \(pre-release\)\)/);
   t.true(Date.now() - t0 < 15_000, 'refused before any setup');
 });
 

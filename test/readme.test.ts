@@ -36,6 +36,7 @@ const RUN_BY: Record<string, string> = {
   'npx pullproof run --suite all --kubelet v1.35.4 --report-dir reports/upstream': 'by hand 2026-12-07: docs/examples/ci-gate/',
   'npx pullproof run --suite all --kubernetes-source ~/src/kubernetes --report-dir reports/rc': 'by hand 2026-11-29: docs/examples/changed-kubelet/ (24 ensure-secret-pulled scenarios on a v1.35.4 tree with one constant changed, docs/upgrades.md); test/changed-kubelet-example.test.ts checks its reports',
   'npx pullproof diff reports/upstream reports/rc': 'test/report-merge-diff.test.ts',
+  'npx pullproof versions diff v1.37.2 v1.38.0-beta.0': 'test/versions-source.test.ts (its output is docs/examples/versions/diff-v1.37.2-v1.38.0-beta.0.txt)',
   'npx pullproof certify --plugin ./bin/my-provider --config ./credential-provider-config.yaml --kubernetes v1.34 --kubernetes v1.35': 'test/certify-reference.test.ts and test/ecr-certify.test.ts (real plugins)',
   'npx pullproof certify --plugin ./bin/my-provider --config ./credential-provider-config.yaml --kubernetes v1.35 --in-cluster': 'test/ecr-certify-in-cluster.test.ts (ecr-credential-provider on v1.35)',
   'npx pullproof list --suite-file ./my-suite.ts --kubelet v1.35.4': 'here, with docs/examples/my-suite/kep2535-table.ts; a bad file in test/suite-validation.test.ts',

@@ -7,7 +7,8 @@
 // version ldflags upstream's hack/lib/version.sh sets, so `kubelet --version` and kubeadm's own
 // version checks see the real version.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HarnessError, UsageError } from '../errors.ts';
 import { withHostLock } from '../host/lock.ts';
@@ -199,6 +200,25 @@ function explainUnavailable(err: unknown, version: string, component: string): u
     staging
       ? `choose another patch release of the same minor whose staging modules the proxy serves (GOPROXY=${goProxyForDisplay()})`
       : `the release needs ${missing.length > 1 ? 'these modules' : 'this module'} and the proxy (GOPROXY=${goProxyForDisplay()}) refuses ${missing.length > 1 ? 'them' : 'it'}: use a proxy that serves ${missing.length > 1 ? 'them' : 'it'}, or give a kubelet built elsewhere with --kubelet-binary`, { cause: err });
+}
+
+/**
+ * Whether the module proxy serves everything the release's kubelet needs: a throwaway wrapper module
+ * importing only cmd/kubelet, tidied strictly (a module the proxy refuses fails it, with its name). Network
+ * only, no compilation; the modules downloaded stay in the Go module cache for the build.
+ */
+export async function kubeletModulesAvailable(version: string): Promise<{ ok: true } | { ok: false; missing: string[]; error: string }> {
+  const src = await kubeSource(version);
+  const dir = mkdtempSync(join(tmpdir(), 'pullproof-modcheck-'));
+  try {
+    writeFileSync(join(dir, 'go.mod'), wrapperGoMod(src, stagingReplaces(readFileSync(src.goModPath, 'utf8'), src.version)));
+    writeFileSync(join(dir, 'tools.go'), ['//go:build tools', '', 'package tools', '', 'import _ "k8s.io/kubernetes/cmd/kubelet"', ''].join('\n'));
+    const r = await run(['go', 'mod', 'tidy'], { cwd: dir, env: kubeEnv(src.toolchain), timeoutMs: 30 * 60_000, allowFailure: true });
+    if (r.exitCode === 0) return { ok: true };
+    return { ok: false, missing: unavailableModules(r.stderr), error: r.stderr.trim().split('\n').filter((l) => !l.startsWith('go: downloading')).slice(-6).join('\n') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function buildKey(src: KubeSource, extra: string[] = []): string {

@@ -11,6 +11,7 @@ import { registerCertify } from './certify.ts';
 import { registerNodeImage } from './node-image.ts';
 import { registerCache } from './cache.ts';
 import { registerReport } from './report.ts';
+import { registerVersions } from './versions.ts';
 import { registerRun } from './run.ts';
 
 const DEFAULT_SUITE = 'smoke';
@@ -102,6 +103,7 @@ export function buildCli(): Command {
   registerNodeImage(program);
   registerCache(program);
   registerReport(program);
+  registerVersions(program);
 
   return program;
 }

@@ -270,7 +270,7 @@ export function requireFacts(version: string, field: string): MinorFacts {
   const f = v && v.major === 1 ? factsOf(v.minor) : undefined;
   if (!f) {
     throw new UsageError(field, `pullproof does not model Kubernetes "${version}"`,
-      `use a version from v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR} (tested: ${TESTED_RELEASES.join(', ')})`);
+      `use a version from v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR} (pinned releases: ${TESTED_RELEASES.map(versionLabel).join(', ')})`);
   }
   return f;
 }
