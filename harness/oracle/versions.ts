@@ -147,7 +147,7 @@ const common = {
 /** Facts per minor version, oldest first. */
 export const MINORS: readonly MinorFacts[] = [
   {
-    ...common, minor: 32, release: 'v1.32.10', serviceAccountNodeAudienceRestriction: AUD_132,
+    ...common, minor: 32, release: 'v1.32.13', serviceAccountNodeAudienceRestriction: AUD_132,
     recordApiVersionsRead: [], migratesRecords: false, recordCache: false, recordsServiceAccounts: false, tokenAttributes: false, cacheTypeRequired: false,
     tokenEchoRule: false, credentialProviderConfigDirectory: false, allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
