@@ -40,6 +40,15 @@ test('the end of a run recaps every scenario that did not pass, worst first, one
   const { recapLines } = await import('../harness/engine/run.ts');
   const s = (key: string, status: ScenarioResult['status'], message?: string): ScenarioResult => ({ ...scen([]), key, status, message });
   const lines = recapLines([s('a@v1', 'passed'), s('b@v1', 'known-bug', 'known bug kubernetes#138175'), s('c@v1', 'failed', 'expected x;\n observed y'), s('d@v1', 'not-applicable')]);
-  t.deepEqual(lines, ['not passed:', '  FAIL c@v1: expected x; observed y', '  KNOWN BUG b@v1: known bug kubernetes#138175']);
+  t.deepEqual(lines, [
+    'not passed:',
+    "  FAIL c@v1: expected x; observed y; alone: npx pullproof run --suite s --kubelet v1.35.4 --focus '^x$'",
+    "  KNOWN BUG b@v1: known bug kubernetes#138175; alone: npx pullproof run --suite s --kubelet v1.35.4 --focus '^x$'",
+  ]);
   t.deepEqual(recapLines([s('a@v1', 'passed')]), []);
+  // With the report folder: the command that reruns every failure at once, when one failed.
+  t.is(recapLines([s('c@v1', 'failed', 'x')], 'reports/r1').at(-1), 'rerun what failed, erred or did not run: npx pullproof run --rerun-failed reports/r1');
+  t.is(recapLines([s('b@v1', 'known-bug', 'x')], 'reports/r1').length, 2);
+  // A scenario id with regular-expression characters is escaped in its --focus.
+  t.true((recapLines([{ ...s('c@v1', 'failed', 'x'), id: 'a/b (c).d' }])[1] ?? '').endsWith(String.raw`--focus '^a/b \(c\)\.d$'`));
 });

@@ -4,17 +4,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { ScenarioResult } from '../report/types.ts';
+import { rerunCommand, type ScenarioResult } from '../report/types.ts';
 import { redact } from '../util/secrets.ts';
 import type { ScenarioRun } from './execute.ts';
 import type { Worker } from './worker.ts';
 
 function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Writes the bundle under <reportDir>/bundles/<key>/ and returns its path relative to the report folder. */
@@ -47,8 +43,8 @@ export async function collectBundle(reportDir: string, worker: Worker, r: Scenar
     `# ${r.name}`, '',
     `Kubelet ${r.kubelet}, worker ${worker.name}. Status: ${r.status}. ${r.message ?? ''}`, '',
     'Replay this scenario alone:', '', '```sh',
-    `npx pullproof run --suite ${r.suite} --kubelet ${r.kubelet} --focus '^${escapeRegExp(r.id)}$'`,
-    `npx pullproof run --suite ${r.suite} --kubelet ${r.kubelet} --focus '^${escapeRegExp(r.id)}$' --keep   # keep the cluster to look around`,
+    rerunCommand(r),
+    `${rerunCommand(r)} --keep   # keep the cluster to look around`,
     '```', '',
   ].join('\n'));
   return rel;

@@ -13,7 +13,7 @@ import type { Environment as CheckEnvironment, Scenario as CheckScenario, Suite 
 import { RunStop } from '../run/stop.ts';
 import { log, phase, warn } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
-import { exitCodeFor, preReleasesIn, preReleaseSentence, REPORT_SCHEMA, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
+import { exitCodeFor, preReleasesIn, preReleaseSentence, REPORT_SCHEMA, rerunCommand, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
 import { writeReport } from '../report/write.ts';
 import { timingMeasurements } from '../report/timing.ts';
 import { runKey, type KubeletLimits, type PlannedScenario, type Shard } from './plan.ts';
@@ -353,7 +353,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   process.off('unhandledRejection', onCrash);
   const parts = report.measurements.filter((m) => m.name.startsWith('time in windows: ') && m.value > 0);
   if (parts.length && executeSeconds !== undefined) log(`time from the cluster Ready to the report: ${executeSeconds.toFixed(0)} s; in windows: ${parts.map((m) => `${m.name.slice('time in windows: '.length)} ${m.value.toFixed(0)} s`).join(', ')}${report.summary.setAside ? `; ${report.summary.setAside} kubelet attempt(s) set aside (${report.summary.setAsideSeconds} s of back-off)` : ''} (details: the report's measurements)`);
-  for (const line of recapLines(report.scenarios)) log(line);
+  for (const line of recapLines(report.scenarios, ctx.reportDir)) log(line);
   const pre = preReleaseSentence(report);
   if (pre) log(pre);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
@@ -399,15 +399,16 @@ const RECAP_ORDER: ScenarioResult['status'][] = ['failed', 'error', 'not-run', '
 const RECAP_WORD: Partial<Record<ScenarioResult['status'], string>> = { failed: 'FAIL', error: 'ERROR', 'not-run': 'NOT RUN', flaky: 'FLAKY', 'known-bug': 'KNOWN BUG' };
 
 /** The end of a run's output: every scenario that did not pass, worst first, one line each (at most 20 per status). */
-export function recapLines(scenarios: readonly ScenarioResult[]): string[] {
+export function recapLines(scenarios: readonly ScenarioResult[], reportDir?: string): string[] {
   const out: string[] = [];
   for (const status of RECAP_ORDER) {
     const list = scenarios.filter((x) => x.status === status);
     if (!list.length) continue;
     if (!out.length) out.push('not passed:');
-    for (const x of list.slice(0, 20)) out.push(`  ${RECAP_WORD[status]} ${x.key}: ${(x.message ?? '').replace(/\s+/g, ' ').slice(0, 200)}`);
+    for (const x of list.slice(0, 20)) out.push(`  ${RECAP_WORD[status]} ${x.key}: ${(x.message ?? '').replace(/\s+/g, ' ').slice(0, 200)}; alone: ${rerunCommand(x)}`);
     if (list.length > 20) out.push(`  ... and ${list.length - 20} more ${RECAP_WORD[status]} (the report lists all)`);
   }
+  if (reportDir && scenarios.some((x) => x.status === 'failed' || x.status === 'error' || x.status === 'not-run')) out.push(`rerun what failed, erred or did not run: npx pullproof run --rerun-failed ${reportDir}`);
   return out;
 }
 

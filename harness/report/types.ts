@@ -389,3 +389,8 @@ export function preReleaseSentence(r: Pick<Report, 'run' | 'scenarios' | 'enviro
   if (!pre.length) return undefined;
   return `${pre.join(', ')} ${pre.length > 1 ? 'are Kubernetes pre-releases' : 'is a Kubernetes pre-release'}, not ${pre.length > 1 ? 'releases' : 'a release'}: what it does may still change before the release, and the oracle's facts for it were read from that tag's source.`;
 }
+
+/** The command that reruns one scenario alone on its kubelet (REPLAY.md, the end-of-run recap). */
+export function rerunCommand(r: Pick<ScenarioResult, 'suite' | 'kubelet' | 'id'>): string {
+  return `npx pullproof run --suite ${r.suite} --kubelet ${r.kubelet} --focus '^${r.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'`;
+}
