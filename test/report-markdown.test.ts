@@ -22,3 +22,8 @@ test('the set-aside kubelet attempts are counted in the Markdown and HTML summar
   t.regex(md, /Kubelet attempts set aside: 2 \(made without a pull secret that exists.*costing 22 s of back-off in all.*`smoke\/x@v1\.35\.4` \(2\)/);
   t.regex(renderHtml(fullReport as Report), /<p id="set-aside"[^>]*>Kubelet attempts set aside: <strong>2<\/strong>/);
 });
+
+test('each scenario in the list of problems carries the command that reruns it alone', (t) => {
+  const md = renderMarkdown(report('failed'));
+  t.regex(md, /^ {2}- rerun alone: `npx pullproof run --suite smoke --kubelet v1\.35\.4 --focus '\^smoke\/x\$'`$/m);
+});

@@ -3,7 +3,7 @@
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
 import { specHref } from './specification.ts';
-import { preReleaseSentence, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
+import { preReleaseSentence, rerunCommand, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
@@ -48,6 +48,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
       lines.push(`- **${ICON[x.status]}** ${x.name} [${x.kubelet}]: ${cell(x.message ?? '')}`);
       if (x.expected?.rules.length) lines.push(`  - rules: ${x.expected.rules.map((q) => `[${q.id}](${specHref(q.id, opts.dir)})`).join(' > ')}`);
       if (x.bundle) lines.push(`  - reproduction bundle: \`${x.bundle}\``);
+      if (x.kind === 'oracle') lines.push(`  - rerun alone: \`${rerunCommand(x)}\``);
     }
     lines.push('');
   }
