@@ -34,18 +34,19 @@ export function registerReport(program: Command): void {
 
   const report = program.command('report').description('report folders');
   report.command('screenshot')
-    .description('render a report\'s index.html in headless Chromium (in a network namespace of its own, nothing leaves the machine) and save a full-page PNG')
+    .description('render a report\'s index.html in headless Chromium (in a network namespace of its own, nothing leaves the machine) and save a full-page PNG (or, with --first-screen, what a 1400 x 900 window shows first)')
     .argument('<report>', 'report folder or its index.html')
     .option('--out <png>', 'PNG to write (default: <report>/index.png)')
     .addOption(new Option('--width <px>', 'viewport width').default(1400).argParser(Number))
-    .action(async (target: string, o: { out?: string; width: number }) => {
+    .option('--first-screen', 'only what a 900 px high window shows first, not the whole page')
+    .action(async (target: string, o: { out?: string; width: number; firstScreen?: boolean }) => {
       const { existsSync, statSync } = await import('node:fs');
       const { join, resolve } = await import('node:path');
       const { visitPage } = await import('../report/browser.ts');
       const abs = resolve(target);
       const page = existsSync(abs) && statSync(abs).isDirectory() ? join(abs, 'index.html') : abs;
       const out = resolve(o.out ?? join(page, '..', 'index.png'));
-      const v = await visitPage(page, { waitFor: 'h1', screenshot: out, width: o.width });
+      const v = await visitPage(page, { waitFor: 'h1', screenshot: out, width: o.width, fullPage: !o.firstScreen });
       process.stdout.write(`${out}\n`);
       if (v.consoleErrors.length) process.stderr.write(`the page logged errors:\n  ${v.consoleErrors.join('\n  ')}\n`);
     });

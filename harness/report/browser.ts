@@ -23,14 +23,22 @@ export interface PageVisit {
   browserNetNs: string;
   ownNetNs: string;
   screenshot?: string;
+  /** Where the first element of each `rects` selector is on the first screen (CSS px from the top; absent when there is none). */
+  rects?: Record<string, { top: number; bottom: number } | undefined>;
+  viewportHeight?: number;
 }
 
 export interface VisitOptions {
   /** A CSS selector that must be present once the page has loaded. */
   waitFor?: string;
-  /** Write a full-page PNG here. */
+  /** Write a PNG here: the full page, or only the first screen with fullPage false. */
   screenshot?: string;
+  fullPage?: boolean;
   width?: number;
+  /** Selectors whose first element's position is measured (before any scrolling). */
+  rects?: string[];
+  /** Run the page with JavaScript off (the report must read the same without it). */
+  javaScript?: boolean;
 }
 
 /** Flags: headless, no sandbox (we run as root), nothing that reaches out on its own. */
@@ -61,13 +69,23 @@ export async function visitPage(file: string, o: VisitOptions = {}): Promise<Pag
     };
     const page = await browser.newPage();
     await page.setViewport({ width: o.width ?? 1400, height: 900 });
+    if (o.javaScript === false) await page.setJavaScriptEnabled(false);
     page.on('request', (req) => { visit.requests.push(req.url()); });
     page.on('console', (m) => { if (m.type() === 'error') visit.consoleErrors.push(m.text()); });
     page.on('pageerror', (err) => { visit.consoleErrors.push(String((err as Error).message ?? err)); });
     await page.goto(visit.url, { waitUntil: 'load', timeout: 30_000 });
     if (o.waitFor) visit.found = await page.$eval(o.waitFor, (el) => el.textContent ?? '').catch(() => undefined);
+    if (o.rects) {
+      visit.rects = {};
+      for (const sel of o.rects) {
+        const el = await page.$(sel);
+        const box = el ? await el.boundingBox() : null;
+        visit.rects[sel] = box ? { top: box.y, bottom: box.y + box.height } : undefined;
+      }
+      visit.viewportHeight = 900;
+    }
     if (o.screenshot) {
-      await page.screenshot({ path: o.screenshot as `${string}.png`, fullPage: true });
+      await page.screenshot({ path: o.screenshot as `${string}.png`, fullPage: o.fullPage ?? true });
       visit.screenshot = o.screenshot;
     }
     await page.close();

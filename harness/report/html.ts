@@ -10,6 +10,7 @@ import { policyOf } from './junit.ts';
 import { SPEC_FILE, specSectionsHtml } from './specification.ts';
 import { preReleaseSentence, setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
+import { plainOutcome } from './words.ts';
 
 const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
@@ -32,7 +33,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .muted,.how{color:var(--muted)}.how{font-size:12px;margin:4px 0 8px}code{font:12px ui-monospace,"DejaVu Sans Mono",monospace;background:#f3f4f6;padding:1px 4px;border-radius:3px}
 table{border-collapse:collapse;margin:6px 0 10px}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f7f9;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.chips{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0}.chip{padding:3px 10px;border-radius:12px;font-weight:600;border:1px solid transparent}
+.chips{display:flex;flex-wrap:wrap;gap:6px;margin:10px 0}.chip{padding:3px 10px;border-radius:12px;font-weight:600;border:1px solid transparent;white-space:nowrap}
 .v-pass{background:#e3f4e6;color:#1b5e20;border-color:#a5d6a7}.v-fail{background:#fde4e4;color:#b71c1c;border-color:#ef9a9a}
 .v-bug{background:#f1e4f7;color:#5b1a7a;border-color:#ce93d8}.v-obs{background:#e3f2fd;color:#0d3c61;border-color:#90caf9}.v-na{background:#eef0f2;color:#4b5259;border-color:#cfd4d9}
 .v-err{background:#fff0dc;color:#a34500;border-color:#ffcc80}.v-flaky{background:#fff7cf;color:#7a5d00;border-color:#f0d56b}
@@ -56,11 +57,52 @@ function outcomeText(r: ScenarioResult): string {
   return e ? `${e.outcome}${e.cause ? ` (${e.cause})` : ''}` : '';
 }
 
+/** The expected outcome in plain words (a self-check says so). */
+function plainText(r: ScenarioResult): string {
+  if (r.kind === 'check') return 'self-check';
+  return r.expected ? plainOutcome(r.expected.outcome, r.expected.cause) : '';
+}
+
 function cell(r: ScenarioResult): string {
   const v = VERDICT[r.status];
   const observed = r.observed ? `; observed ${r.observed.outcome}${r.observed.cause ? ` (${r.observed.cause})` : ''}` : '';
   const tip = `${r.name} [${r.key}]: ${v.word}; expected ${outcomeText(r)}${observed}${r.message ? `; ${r.message}` : ''}`;
-  return `<span class="cell ${v.cls}" title="${h(tip)}" data-key="${h(r.key)}">${v.mark} ${h(outcomeText(r))}</span>`;
+  return `<span class="cell ${v.cls}" title="${h(tip)}" data-key="${h(r.key)}" data-outcome="${h(outcomeText(r))}">${v.mark} ${h(plainText(r))}</span>`;
+}
+
+/** The anchor of a scenario's detail (its key made safe for an id). */
+function detailId(r: ScenarioResult): string {
+  return `detail-${r.key.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+}
+
+/** The run's verdict in one sentence, in plain words. */
+export function verdictSentence(report: Report): string {
+  const s = report.summary;
+  const kubelets = report.run.kubelets.map(versionLabel).join(', ') || 'no kubelet';
+  const bugs = s.knownBugs ? `; ${s.knownBugs} ${s.knownBugs === 1 ? 'behaves as a known kubelet bug' : 'behave as known kubelet bugs'} (reported, not failed)` : '';
+  const flaky = s.flaky ? `; ${s.flaky} agreed only on a retry` : '';
+  if (!report.run.complete) return `Incomplete: the run stopped before it finished (${report.run.incompleteReason ?? 'interrupted'}); ${s.passed} of ${s.total} scenarios passed before that.`;
+  if (report.run.exitCode === 0) return `Passed: on ${kubelets}, every one of ${s.total - s.notApplicable} applicable scenarios agreed with the specification${bugs}${flaky}.`;
+  if (report.run.exitCode === 1) return `Failed: on ${kubelets}, ${s.failed} of ${s.total - s.notApplicable} applicable scenarios disagreed with the specification (the kubelet did something else than specified)${bugs}.`;
+  if (report.run.exitCode === 4) return 'Nothing ran: every scenario was filtered out or is not applicable to these kubelets.';
+  return `Not judged in full: ${s.errors} scenario(s) could not be judged and ${s.notRun} did not run (a harness or infrastructure problem, not a verdict on the kubelet); ${s.failed} disagreed with the specification.`;
+}
+
+/** The first screen: every scenario that did not pass, worst first, with its cause and a link to its detail. */
+function notPassed(report: Report): string {
+  const order: ScenarioStatus[] = ['failed', 'error', 'flaky', 'known-bug', 'observed', 'not-run'];
+  const list = order.flatMap((st) => report.scenarios.filter((r) => r.status === st));
+  if (!list.length) return '';
+  const shown = list.slice(0, 30);
+  const what = (r: ScenarioResult): string => {
+    if (r.status === 'not-run' || r.status === 'error' || !r.observed) return h(r.message ?? '');
+    return `expected: ${h(plainText(r))}.<br>Observed: ${h(plainOutcome(r.observed.outcome, r.observed.cause))}${r.observed.summary ? ` (${h(r.observed.summary)})` : ''}.${r.status === 'known-bug' && r.expected?.knownBug ? `<br>Known bug kubernetes#${r.expected.knownBug.issue}.` : ''}${r.status === 'failed' && r.message ? `<div class="how">${h(r.message)}</div>` : ''}`;
+  };
+  return [`<h2 id="not-passed-title">Did not pass (${list.length})</h2>`,
+    `<table id="not-passed"><thead><tr><th>Verdict</th><th>Kubelet</th><th>Scenario</th><th>What happened</th><th></th></tr></thead><tbody>`,
+    ...shown.map((r) => `<tr>${`<td>${chip(r.status)}</td><td>${h(versionLabel(r.kubelet))}</td><td>${h(r.name)}</td><td>${what(r)}</td><td>${r.status === 'not-run' ? '' : `<a href="#${detailId(r)}">details</a>`}</td>`}</tr>`),
+    '</tbody></table>',
+    list.length > shown.length ? `<p class="how">… and ${list.length - shown.length} more, each in the details below.</p>` : ''].join('\n');
 }
 
 const AXES = ['gate', 'policy', 'pullPolicy', 'credential'] as const;
@@ -209,7 +251,7 @@ function detail(r: ScenarioResult): string {
   if (r.attempts.length) rows.push(`<h4>Attempts</h4><ul>${r.attempts.map((a) => `<li>attempt ${a.attempt}: ${h(VERDICT[a.status].word)} after ${a.seconds.toFixed(1)} s${a.message ? `: ${h(a.message)}` : ''}</li>`).join('')}</ul>`);
   if (r.notes?.length) rows.push(`<h4>Notes</h4><ul>${r.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`);
   if (r.bundle) rows.push(`<p>Reproduction bundle: <code>${h(r.bundle)}</code> (in the report folder: pod YAML, records before and after, kubelet and containerd logs, requests, REPLAY.md).</p>`);
-  return `<details open class="failure"><summary><span class="chip ${v.cls}">${v.mark} ${h(v.word)}</span> ${h(r.name)} <code>${h(r.key)}</code></summary>${r.message ? `<p>${h(r.message)}</p>` : ''}${rows.join('\n')}</details>`;
+  return `<details open class="failure" id="${detailId(r)}"><summary><span class="chip ${v.cls}">${v.mark} ${h(v.word)}</span> ${h(r.name)} <code>${h(r.key)}</code></summary>${r.message ? `<p>${h(r.message)}</p>` : ''}${rows.join('\n')}</details>`;
 }
 
 export function renderHtml(report: Report): string {
@@ -220,8 +262,9 @@ export function renderHtml(report: Report): string {
   const failedChecks = report.checks.filter((c) => !c.ok);
   const setAsideHtml = setAsideSentence(report, { count: (n) => `<strong>${n}</strong>`, key: (k) => `<code>${h(k)}</code>` });
   const title = `pullproof report: ${report.run.suites.join(', ')} (run ${report.run.id})`;
-  const verdict = report.run.exitCode === 0 ? '<div class="banner ok">Every scenario agrees with the oracle (known bugs and flaky passes reported below).</div>'
-    : `<div class="banner bad">Exit code ${report.run.exitCode}: ${report.run.exitCode === 1 ? 'a conformance failure (an observation disagrees with the oracle)' : report.run.exitCode === 3 ? 'an infrastructure failure, an error, or scenarios that did not run' : report.run.exitCode === 4 ? 'nothing ran' : 'interrupted'}.</div>`;
+  const sentence = `<p id="verdict" class="banner ${report.run.exitCode === 0 ? 'ok' : 'bad'}">${h(verdictSentence(report))}</p>`;
+  const meaning = report.run.exitCode === 0 ? 'every scenario agreed with the oracle; known bugs and flaky passes are reported below' : report.run.exitCode === 1 ? 'a conformance failure (an observation disagrees with the oracle)' : report.run.exitCode === 3 ? 'an infrastructure failure, an error, or scenarios that did not run' : report.run.exitCode === 4 ? 'nothing ran' : 'interrupted';
+  const verdict = `<p class="how" id="exit-code">Exit code ${report.run.exitCode}: ${meaning}.</p>`;
   const body = [
     `<h1 id="title">${h(title)}</h1>`,
     `<p class="muted">pullproof ${h(report.pullproof)}, schema <code>${h(report.schema)}</code>. Kubelets ${h(report.run.kubelets.join(', ') || '(none)')}${report.run.shard ? `, shard ${report.run.shard.index}/${report.run.shard.total}` : ''}. ${h(report.run.startedAt)} to ${h(report.run.finishedAt)}: ${report.run.seconds.toFixed(1)} s wall clock (the harness clock, one sample). <code>--parallel ${report.run.parallel}</code>, <code>--retries ${report.run.retries}</code>.</p>`,
@@ -229,7 +272,9 @@ export function renderHtml(report: Report): string {
     report.run.kubeletBuild ? `<p id="kubelet-build">Kubelet under test: <code>${h(report.run.kubeletBuild.reported)}</code> (${h(report.run.kubeletBuild.source)} <code>${h(report.run.kubeletBuild.origin)}</code>), sha256 <code>${h(report.run.kubeletBuild.sha256)}</code>${report.run.kubeletBuild.commit ? `, commit <code>${h(report.run.kubeletBuild.commit)}</code>` : ''}, answering for ${h(report.run.kubeletBuild.release)}${report.run.kubeletLimits ? `; the oracle was told its limits: ${h(Object.entries(report.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', '))}` : ''}.</p>` : '',
     report.run.complete ? '' : `<div class="banner bad">Incomplete report: ${h(report.run.incompleteReason ?? 'interrupted')}.</div>`,
     report.mergedFrom ? `<p>Merged from ${report.mergedFrom.length} shard report(s): ${report.mergedFrom.map((m) => `run <code>${h(m.runId)}</code>${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''} from <code>${h(m.reportDir)}</code>`).join('; ')}.</p>` : '',
+    sentence,
     verdict,
+    notPassed(report),
     failOpen.length ? `<div class="banner bad" id="fail-open"><strong>Fails open:</strong> ${failOpen.length} observed scenario(s) ran a pod the oracle's fail-safe reading refuses (a pod without the credentials runs a private image): ${failOpen.map((r) => `<code>${h(r.key)}</code>`).join(', ')}.</div>` : '',
     `<div class="chips" id="counts">${counts.map(([st, n]) => chip(st, n)).join('')}<span class="chip v-na">${s.total} scenario(s)</span></div>`,
     setAsideHtml ? `<p id="set-aside" class="how">${setAsideHtml}</p>` : '',

@@ -8,6 +8,7 @@ import { exitCodeFor, REPORT_SCHEMA, summarize, type Expectation, type Observati
 import type { PlannedScenario } from '../../harness/engine/plan.ts';
 import { loophole } from '../../suites/loophole.ts';
 import { smoke } from '../../suites/smoke.ts';
+import type { SuiteDefinition } from '../../harness/engine/spec.ts';
 
 const T0 = Date.parse('2026-05-04T10:00:00.000Z');
 const iso = (ms: number): string => new Date(T0 + ms).toISOString();
@@ -55,6 +56,8 @@ export interface FixtureOptions {
   statusOf?: (p: PlannedScenario, i: number) => ScenarioStatus;
   /** Seconds added to every scenario time (for diff tests). */
   slower?: number;
+  /** The suites planned (default smoke and loophole). */
+  suites?: SuiteDefinition[];
 }
 
 /** Statuses by position, so every status appears when there are at least seven applicable scenarios. */
@@ -104,8 +107,9 @@ function resultOf(p: PlannedScenario, status: ScenarioStatus, start: number, win
 export function fixtureReport(o: FixtureOptions = {}): Report {
   const kubelets = o.kubelets ?? ['v1.35.4', 'v1.32.10'];
   const runId = o.runId ?? 'pp1a2b3c';
-  const p = plan({ suites: [smoke, loophole], kubelets, shard: o.shard });
-  const all = plan({ suites: [smoke, loophole], kubelets });
+  const suites = o.suites ?? [smoke, loophole];
+  const p = plan({ suites, kubelets, shard: o.shard });
+  const all = plan({ suites, kubelets });
   const position = new Map(all.scenarios.map((s, i) => [runKey(s), i]));
   const windows = windowsOf(p.scenarios);
   const windowOf = new Map<string, number>();
@@ -140,7 +144,7 @@ export function fixtureReport(o: FixtureOptions = {}): Report {
     run: {
       id: runId, command: ['run', '--suite', 'smoke', '--suite', 'loophole', ...kubelets.flatMap((k) => ['--kubelet', k]), ...(o.shard ? ['--shard', `${o.shard.index}/${o.shard.total}`] : [])],
       startedAt: iso(0), finishedAt: iso(clock + 20_000), seconds: (clock + 20_000) / 1000, complete: true, exitCode: 0,
-      suites: ['smoke', 'loophole'], kubelets, parallel: 4, retries: 1,
+      suites: suites.map((x) => x.name), kubelets, parallel: 4, retries: 1,
       host: { os: 'linux x64', kernel: '6.1.0-18-amd64', cpus: 2, memoryGiB: 24, docker: '20.10.24+dfsg1', cgroup: 'v1-hybrid' },
     },
     environment: {
