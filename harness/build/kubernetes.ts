@@ -144,8 +144,9 @@ function wrapperGoMod(src: KubeSource, replaces: string[]): string {
   ].join('\n');
 }
 
-function toolsGo(): string {
-  return ['//go:build tools', '', 'package tools', '', 'import (', ...KUBE_COMPONENTS.map((c) => `\t_ "k8s.io/kubernetes/cmd/${c}"`), ')', ''].join('\n');
+/** The wrapper module's tools.go: an import of each command, so `go mod tidy` keeps their dependencies. */
+function toolsGo(components: readonly KubeComponent[] = KUBE_COMPONENTS): string {
+  return ['//go:build tools', '', 'package tools', '', 'import (', ...components.map((c) => `\t_ "k8s.io/kubernetes/cmd/${c}"`), ')', ''].join('\n');
 }
 
 function kubeEnv(toolchain: string): Record<string, string> {
@@ -212,7 +213,7 @@ export async function kubeletModulesAvailable(version: string): Promise<{ ok: tr
   const dir = mkdtempSync(join(tmpdir(), 'pullproof-modcheck-'));
   try {
     writeFileSync(join(dir, 'go.mod'), wrapperGoMod(src, stagingReplaces(readFileSync(src.goModPath, 'utf8'), src.version)));
-    writeFileSync(join(dir, 'tools.go'), ['//go:build tools', '', 'package tools', '', 'import _ "k8s.io/kubernetes/cmd/kubelet"', ''].join('\n'));
+    writeFileSync(join(dir, 'tools.go'), toolsGo(['kubelet']));
     const r = await run(['go', 'mod', 'tidy'], { cwd: dir, env: kubeEnv(src.toolchain), timeoutMs: 30 * 60_000, allowFailure: true });
     if (r.exitCode === 0) return { ok: true };
     return { ok: false, missing: unavailableModules(r.stderr), error: r.stderr.trim().split('\n').filter((l) => !l.startsWith('go: downloading')).slice(-6).join('\n') };

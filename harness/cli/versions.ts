@@ -11,11 +11,12 @@ export function registerVersions(program: Command): void {
     .option('--json', 'print the table as JSON')
     .action(async (o: { json?: boolean }) => {
       const { MINORS, isPreRelease } = await import('../oracle/versions.ts');
+      const { gateWords } = await import('../oracle/source-facts.ts');
       if (o.json) {
         process.stdout.write(JSON.stringify(MINORS.map((m) => ({ ...m, preRelease: isPreRelease(m.release) })), null, 2) + '\n');
         return;
       }
-      const gate = (g?: { stage: string; defaultOn: boolean; source: string }): string => (g ? `${g.stage}, ${g.defaultOn ? 'on' : 'off'} by default (${g.source})` : 'absent');
+      const gate = (g?: { stage: string; defaultOn: boolean; source: string }): string => (g ? `${gateWords(g.stage, g.defaultOn)} (${g.source})` : 'absent');
       const lines: string[] = [];
       for (const m of MINORS) {
         lines.push(`1.${m.minor}: ${m.release}${isPreRelease(m.release) ? ' (pre-release)' : ''}, kind ${m.kind}`,

@@ -11,7 +11,7 @@ import { DEFAULT_CONTROL_PLANE, newest } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
 import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
 import { ran } from './judge.ts';
-import { SuiteError, checkSuite, scenarioProblems, type SuiteProblem } from './validate.ts';
+import { SuiteError, checkScenarios, checkSuite, scenarioProblems, type SuiteProblem } from './validate.ts';
 
 export interface SetupPrediction {
   /** Index in the scenario's setup steps. */
@@ -70,6 +70,11 @@ export interface Plan {
 export function planScenario(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string, limits?: KubeletLimits): PlannedScenario {
   const problems = scenarioProblems(spec);
   if (problems.length) throw new SuiteError(problems.map((p) => ({ suite: suite.name, scenario: spec.id, ...p })));
+  return planChecked(suite, spec, kubelet, limits);
+}
+
+/** planScenario for a scenario already checked (plan() checks every scenario of every suite first). */
+function planChecked(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string, limits?: KubeletLimits): PlannedScenario {
   const id = `${suite.name}/${spec.id}`;
   const key = createHash('sha256').update(id).digest('hex').slice(0, 8);
   const model = new ScenarioModel(spec, kubelet, planResolver(key), limits);
@@ -125,11 +130,8 @@ export function parseShard(text: string): Shard {
   return { index, total };
 }
 
-/** A suite's scenarios for one kubelet, checked (problems collected into `problems`). */
+/** A suite's scenarios for one kubelet, checked (problems collected into `problems`; none returned then). */
 function scenariosOf(suite: SuiteDefinition, kubelet: string, problems: SuiteProblem[]): ScenarioSpec[] {
-  const before = problems.length;
-  checkSuite(suite, [], problems);
-  if (problems.length > before || typeof suite.scenarios !== 'function') return [];
   let specs: unknown;
   try {
     specs = suite.scenarios({ kubelet });
@@ -142,7 +144,7 @@ function scenariosOf(suite: SuiteDefinition, kubelet: string, problems: SuitePro
     return [];
   }
   const mark = problems.length;
-  checkSuite(suite, specs, problems);
+  checkScenarios(suite, specs, problems);
   return problems.length > mark ? [] : specs as ScenarioSpec[];
 }
 
@@ -152,13 +154,15 @@ export function plan(o: PlanOptions): Plan {
   for (const suite of o.suites) {
     // A suite that names its own kubelets (upgrade chains) is planned once, whatever --kubelet says.
     const kubelets = suite.ownKubelets ? [o.kubelets[0] ?? DEFAULT_CONTROL_PLANE] : o.kubelets;
+    // A suite whose own fields are wrong (scenarios() not a function, ...) is not asked for scenarios.
+    if (!checkSuite(suite, problems)) continue;
     for (const kubelet of kubelets) expanded.push({ suite, kubelet, specs: scenariosOf(suite, kubelet, problems) });
   }
   // Every mistake in every suite is reported at once, before anything is planned or started.
   if (problems.length) throw new SuiteError(problems);
   const all: PlannedScenario[] = [];
   for (const { suite, kubelet, specs } of expanded) {
-    for (const spec of specs) all.push(planScenario(suite, spec, spec.startKubelet ?? kubelet, o.limits));
+    for (const spec of specs) all.push(planChecked(suite, spec, spec.startKubelet ?? kubelet, o.limits));
   }
   const matches = (s: PlannedScenario, re: RegExp): boolean => re.test(s.name) || re.test(s.id);
   const kept = all.filter((s) => (!o.focus?.length || o.focus.some((re) => matches(s, re))) && !o.skip?.some((re) => matches(s, re)) && (!o.ids || o.ids.has(runKey(s))));

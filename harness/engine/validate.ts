@@ -406,18 +406,34 @@ export function suiteProblems(value: unknown): { path: string; problem: string; 
   return shapeProblems(suite, value, []);
 }
 
-/** Collects the problems of one suite and the scenarios it gave for one kubelet version. */
-export function checkSuite(def: SuiteDefinition, specs: readonly unknown[], into: SuiteProblem[]): void {
-  const name = typeof def.name === 'string' ? def.name : '(unnamed)';
+/** Adds problems to `into`, each once (a suite planned for several kubelets gives the same mistakes again). */
+function adder(into: SuiteProblem[]): (p: SuiteProblem) => void {
   const seen = new Set(into.map(line));
-  const add = (p: SuiteProblem): void => {
+  return (p) => {
     const text = line(p);
     if (!seen.has(text)) {
       seen.add(text);
       into.push(p);
     }
   };
-  for (const p of suiteProblems(def)) add({ suite: name, ...p });
+}
+
+function nameOf(def: SuiteDefinition): string {
+  return typeof def.name === 'string' ? def.name : '(unnamed)';
+}
+
+/** Collects the problems of a suite's own fields; true when it has none. */
+export function checkSuite(def: SuiteDefinition, into: SuiteProblem[]): boolean {
+  const problems = suiteProblems(def);
+  const add = adder(into);
+  for (const p of problems) add({ suite: nameOf(def), ...p });
+  return problems.length === 0;
+}
+
+/** Collects the problems of the scenarios a suite gave for one kubelet version. */
+export function checkScenarios(def: SuiteDefinition, specs: readonly unknown[], into: SuiteProblem[]): void {
+  const name = nameOf(def);
+  const add = adder(into);
   const ids = new Map<string, number>();
   specs.forEach((spec, i) => {
     const id = typeof (spec as { id?: unknown })?.id === 'string' ? (spec as { id: string }).id : undefined;

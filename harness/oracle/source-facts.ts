@@ -100,9 +100,14 @@ export function readSourceFacts(release: string, moduleDir: string): ReleaseSour
   return { release, facts, files };
 }
 
+/** A gate's stage and default in words, as the table and the source are compared: "beta, on by default". */
+export function gateWords(stage: string, defaultOn: boolean): string {
+  return `${stage}, ${defaultOn ? 'on' : 'off'} by default`;
+}
+
 /** What the version table says for the same facts, to check it against the source. */
 export function tableFacts(f: MinorFacts): Record<string, string> {
-  const gate = (g: MinorFacts['ensureSecretPulledImages']): string => (g ? `${g.stage}, ${g.defaultOn ? 'on' : 'off'} by default` : 'absent');
+  const gate = (g: MinorFacts['ensureSecretPulledImages']): string => (g ? gateWords(g.stage, g.defaultOn) : 'absent');
   return {
     [`gate ${ENSURE_SECRET_PULLED_IMAGES}`]: gate(f.ensureSecretPulledImages),
     [`gate ${SA_TOKEN_FOR_CREDENTIAL_PROVIDERS}`]: gate(f.saTokenForCredentialProviders),
@@ -117,7 +122,7 @@ export function gateAt(specs: string, minor: number): string {
   if (specs === 'absent') return 'absent';
   let out = 'absent';
   for (const m of specs.matchAll(/\{1\.(\d+), (true|false), (\w+)/g)) {
-    if (Number(m[1]) <= minor) out = `${m[3] === 'GA' ? 'ga' : (m[3] ?? '').toLowerCase()}, ${m[2] === 'true' ? 'on' : 'off'} by default`;
+    if (Number(m[1]) <= minor) out = gateWords((m[3] ?? '').toLowerCase(), m[2] === 'true');
   }
   return out;
 }

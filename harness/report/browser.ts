@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { HarnessError } from '../errors.ts';
 
 export const CHROMIUM = process.env.PULLPROOF_CHROMIUM ?? '/usr/bin/chromium';
+/** The window the report is looked at in: its first screen is what fits in this height. */
+const VIEWPORT_HEIGHT = 900;
 
 export interface PageVisit {
   url: string;
@@ -68,7 +70,7 @@ export async function visitPage(file: string, o: VisitOptions = {}): Promise<Pag
       browserNetNs: pid ? readlinkSync(`/proc/${pid}/ns/net`) : 'unknown', ownNetNs: readlinkSync('/proc/self/ns/net'),
     };
     const page = await browser.newPage();
-    await page.setViewport({ width: o.width ?? 1400, height: 900 });
+    await page.setViewport({ width: o.width ?? 1400, height: VIEWPORT_HEIGHT });
     if (o.javaScript === false) await page.setJavaScriptEnabled(false);
     page.on('request', (req) => { visit.requests.push(req.url()); });
     page.on('console', (m) => { if (m.type() === 'error') visit.consoleErrors.push(m.text()); });
@@ -82,7 +84,7 @@ export async function visitPage(file: string, o: VisitOptions = {}): Promise<Pag
         const box = el ? await el.boundingBox() : null;
         visit.rects[sel] = box ? { top: box.y, bottom: box.y + box.height } : undefined;
       }
-      visit.viewportHeight = 900;
+      visit.viewportHeight = VIEWPORT_HEIGHT;
     }
     if (o.screenshot) {
       await page.screenshot({ path: o.screenshot as `${string}.png`, fullPage: o.fullPage ?? true });

@@ -100,7 +100,7 @@ function notPassed(report: Report): string {
   };
   return [`<h2 id="not-passed-title">Did not pass (${list.length})</h2>`,
     `<table id="not-passed"><thead><tr><th>Verdict</th><th>Kubelet</th><th>Scenario</th><th>What happened</th><th></th></tr></thead><tbody>`,
-    ...shown.map((r) => `<tr>${`<td>${chip(r.status)}</td><td>${h(versionLabel(r.kubelet))}</td><td>${h(r.name)}</td><td>${what(r)}</td><td>${r.status === 'not-run' ? '' : `<a href="#${detailId(r)}">details</a>`}</td>`}</tr>`),
+    ...shown.map((r) => `<tr><td>${chip(r.status)}</td><td>${h(versionLabel(r.kubelet))}</td><td>${h(r.name)}</td><td>${what(r)}</td><td>${r.status === 'not-run' ? '' : `<a href="#${detailId(r)}">details</a>`}</td></tr>`),
     '</tbody></table>',
     list.length > shown.length ? `<p class="how">… and ${list.length - shown.length} more, each in the details below.</p>` : ''].join('\n');
 }
@@ -261,6 +261,7 @@ export function renderHtml(report: Report): string {
   const failOpen = report.scenarios.filter((r) => r.failOpen);
   const failedChecks = report.checks.filter((c) => !c.ok);
   const setAsideHtml = setAsideSentence(report, { count: (n) => `<strong>${n}</strong>`, key: (k) => `<code>${h(k)}</code>` });
+  const preRelease = preReleaseSentence(report);
   const title = `pullproof report: ${report.run.suites.join(', ')} (run ${report.run.id})`;
   const sentence = `<p id="verdict" class="banner ${report.run.exitCode === 0 ? 'ok' : 'bad'}">${h(verdictSentence(report))}</p>`;
   const meaning = report.run.exitCode === 0 ? 'every scenario agreed with the oracle; known bugs and flaky passes are reported below' : report.run.exitCode === 1 ? 'a conformance failure (an observation disagrees with the oracle)' : report.run.exitCode === 3 ? 'an infrastructure failure, an error, or scenarios that did not run' : report.run.exitCode === 4 ? 'nothing ran' : 'interrupted';
@@ -268,7 +269,7 @@ export function renderHtml(report: Report): string {
   const body = [
     `<h1 id="title">${h(title)}</h1>`,
     `<p class="muted">pullproof ${h(report.pullproof)}, schema <code>${h(report.schema)}</code>. Kubelets ${h(report.run.kubelets.join(', ') || '(none)')}${report.run.shard ? `, shard ${report.run.shard.index}/${report.run.shard.total}` : ''}. ${h(report.run.startedAt)} to ${h(report.run.finishedAt)}: ${report.run.seconds.toFixed(1)} s wall clock (the harness clock, one sample). <code>--parallel ${report.run.parallel}</code>, <code>--retries ${report.run.retries}</code>.</p>`,
-    ...(preReleaseSentence(report) ? [`<p class="prerelease"><strong>Pre-release.</strong> ${h(preReleaseSentence(report) ?? '')}</p>`] : []),
+    ...(preRelease ? [`<p class="prerelease"><strong>Pre-release.</strong> ${h(preRelease)}</p>`] : []),
     report.run.kubeletBuild ? `<p id="kubelet-build">Kubelet under test: <code>${h(report.run.kubeletBuild.reported)}</code> (${h(report.run.kubeletBuild.source)} <code>${h(report.run.kubeletBuild.origin)}</code>), sha256 <code>${h(report.run.kubeletBuild.sha256)}</code>${report.run.kubeletBuild.commit ? `, commit <code>${h(report.run.kubeletBuild.commit)}</code>` : ''}, answering for ${h(report.run.kubeletBuild.release)}${report.run.kubeletLimits ? `; the oracle was told its limits: ${h(Object.entries(report.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', '))}` : ''}.</p>` : '',
     report.run.complete ? '' : `<div class="banner bad">Incomplete report: ${h(report.run.incompleteReason ?? 'interrupted')}.</div>`,
     report.mergedFrom ? `<p>Merged from ${report.mergedFrom.length} shard report(s): ${report.mergedFrom.map((m) => `run <code>${h(m.runId)}</code>${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''} from <code>${h(m.reportDir)}</code>`).join('; ')}.</p>` : '',

@@ -23,11 +23,12 @@ function outcomeOf(r: ScenarioResult): string {
 export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
   const s = r.summary;
   const setAside = setAsideSentence(r, { count: String, key: (k) => `\`${k}\`` });
+  const preRelease = preReleaseSentence(r);
   const lines: string[] = [
     `# pullproof report: ${r.run.suites.join(', ')}`,
     '',
     `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
-    ...(preReleaseSentence(r) ? ['', `**Pre-release.** ${preReleaseSentence(r)}`] : []),
+    ...(preRelease ? ['', `**Pre-release.** ${preRelease}`] : []),
     '',
     ...(r.run.kubeletBuild ? [`Kubelet under test: \`${r.run.kubeletBuild.reported}\` (${r.run.kubeletBuild.source} \`${r.run.kubeletBuild.origin}\`), sha256 \`${r.run.kubeletBuild.sha256}\`${r.run.kubeletBuild.commit ? `, commit \`${r.run.kubeletBuild.commit}\`` : ''}, answering for ${r.run.kubeletBuild.release}${r.run.kubeletLimits ? `; the oracle was told its limits: ${Object.entries(r.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}.`, ''] : []),
     ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),
