@@ -63,7 +63,8 @@ export const CASES: CredentialCase[] = [
   },
 ];
 
-function world(c: CredentialCase): WorldSpec {
+/** The world of a credential case: the private image world with the case's users, images and secrets. */
+export function caseWorld(c: CredentialCase): WorldSpec {
   const base = privateImageWorld();
   return {
     ...base,
@@ -84,7 +85,7 @@ export const ensureSecretPulled = defineSuite({
         id: `${policy}/${pullPolicy}/${c.id}`,
         name: `${pullPolicy} pod ${c.phrase}, under ${policy}`,
         labels: { gate: 'on' },
-        world: world(c),
+        world: caseWorld(c),
         kubelet: { ensureSecretPulledImages: true, policy, ...c.kubelet },
         setup: c.setup ?? [primedBy()],
         act: c.act(pullPolicy),
@@ -96,7 +97,7 @@ export const ensureSecretPulled = defineSuite({
         id: `gate-off/${pullPolicy}/${c.id}`,
         name: `${pullPolicy} pod ${c.phrase}, with KubeletEnsureSecretPulledImages off`,
         labels: { gate: 'off', policy: 'gate off' },
-        world: world(c),
+        world: caseWorld(c),
         kubelet: { ensureSecretPulledImages: false, ...c.kubelet },
         setup: c.setup ?? [primedBy()],
         act: c.act(pullPolicy),

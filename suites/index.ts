@@ -11,11 +11,15 @@ import { serviceAccountTokens } from './service-account-tokens.ts';
 import { registryFaults } from './registry-faults.ts';
 import { rollbacks, upgrades } from './upgrades.ts';
 import { gateFlips } from './gate-flips.ts';
+import { imageReferences } from './image-references.ts';
+import { podShapes } from './pod-shapes.ts';
 
 export const suites: Record<string, AnySuite> = {
   [smoke.name]: smoke,
   [loophole.name]: loophole,
   [ensureSecretPulled.name]: ensureSecretPulled,
+  [imageReferences.name]: imageReferences,
+  [podShapes.name]: podShapes,
   [preloadedAndAllowlisted.name]: preloadedAndAllowlisted,
   [kubeletRestarts.name]: kubeletRestarts,
   [serviceAccountTokens.name]: serviceAccountTokens,

@@ -1,6 +1,7 @@
 // The conformance suites on a real 1.35 kubelet, as CI runs them: a representative subset of every suite
-// (about 25 scenarios: policies, credential cases, preloaded and allowlisted images, a refused
-// configuration, restarts, service-account tokens with the STS, a registry outage). The full matrix (every
+// (about 30 scenarios: policies, credential cases, preloaded and allowlisted images, a refused
+// configuration, restarts, service-account tokens with the STS, a registry outage, digest and tag
+// references, init, several and ephemeral containers). The full matrix (every
 // suite on every version) runs with `pullproof run --suite all`.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +18,8 @@ export const CI_SUBSET = [
   '^kubelet-restarts/NeverVerifyPreloadedImages/(intent/no-secret|corrupt/same-secret)$',
   '^service-account-tokens/(pull|same-sa/cache-service-account|other-sa/denied/Never|recreated-sa)$',
   '^registry-faults/registry-outage/reverify-recovers$',
+  '^image-references/(digest/AlwaysVerify/IfNotPresent/no-secret|other-tag/NeverVerify/Never/same-secret|tag-and-digest/gate-off/IfNotPresent/no-secret)$',
+  '^pod-shapes/(init/AlwaysVerify/no-secret|containers/NeverVerifyPreloadedImages/same-secret|ephemeral/AlwaysVerify/no-secret)$',
 ];
 
 /**
@@ -45,9 +48,15 @@ test('a representative subset of every conformance suite agrees with the oracle 
   t.deepEqual(bad, [], r.stderr.split('\n').slice(-30).join('\n'));
   t.is(r.code, 0, r.stderr.split('\n').slice(-40).join('\n'));
   t.true(report.scenarios.length >= 20, `${report.scenarios.length} scenarios ran`);
-  for (const suite of ['ensure-secret-pulled', 'preloaded-and-allowlisted', 'kubelet-restarts', 'service-account-tokens', 'registry-faults']) {
+  for (const suite of ['ensure-secret-pulled', 'preloaded-and-allowlisted', 'kubelet-restarts', 'service-account-tokens', 'registry-faults', 'image-references', 'pod-shapes']) {
     t.true(report.scenarios.some((s) => s.suite === suite && s.status === 'passed'), `${suite} ran`);
   }
+  // Each container of a pod judged on its own: a refused init container leaves main unstarted; an
+  // ephemeral container added to a running pod is refused a cached private image without credentials.
+  const init = report.scenarios.find((s) => s.id === 'pod-shapes/init/AlwaysVerify/no-secret');
+  t.deepEqual([init?.observed?.outcome, init?.containers?.map((c) => [c.name, c.status, c.observed?.outcome])], ['not-started', [['init', 'passed', 'pull-fails']]]);
+  const debug = report.scenarios.find((s) => s.id === 'pod-shapes/ephemeral/AlwaysVerify/no-secret');
+  t.deepEqual(debug?.containers?.map((c) => [c.kind, c.observed?.outcome, c.observed?.cause]), [['ephemeral', 'pull-fails', 'denied']]);
   // The refused configuration was reported with the kubelet's own words, and the node came back.
   const refused = report.scenarios.find((s) => s.id === 'preloaded-and-allowlisted/refused/tagged');
   t.regex(refused?.message ?? '', /kubelet refused its configuration: .*preloadedImagesVerificationAllowlist/);

@@ -133,6 +133,13 @@ test('configs that only mention authorization are left alone', (t) => {
   for (const text of [kubeletConfig, apiserver]) t.is(new Redactor().redact(text), text);
 });
 
+test('prose after "Authorization:" is left alone; a credential without a scheme word is not', (t) => {
+  const title = 'kubernetes/kubernetes#137629 (PR, merged): "Image Pulling Authorization: fix the allowlisting policy"';
+  t.is(new Redactor().redact(title), title);
+  t.is(new Redactor().redact('Authorization: dXNlcjpwYXNzd29yZA=='), `Authorization: ${REDACTED}`);
+  t.is(new Redactor().redact('x-registry-auth: eyJ1c2VybmFtZSI6InUifQ'), `x-registry-auth: ${REDACTED}`);
+});
+
 test('the alignments found in the field: no-access: and pullproof-admin: are caught like tenant-a:', (t) => {
   const r = new Redactor();
   const pw = 'Q7wErTy8uIoP1aSdFgHjK2lZ';

@@ -37,6 +37,7 @@ function emittedByPlans(): Set<string> {
   const ids = new Set<string>();
   for (const s of p.scenarios) {
     for (const r of s.prediction.rules) ids.add(r.id);
+    for (const c of s.containers ?? []) for (const r of c.prediction.rules) ids.add(r.id);
     for (const st of s.setup) for (const r of st.prediction.rules) ids.add(r.id);
   }
   return ids;

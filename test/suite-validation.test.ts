@@ -84,7 +84,7 @@ test('an unknown field is named, with the field meant', (t) => {
   const inStep = problemOf(t, (s) => { s.setup[0].pod.secret = ['pull-a']; });
   t.deepEqual([inStep.path, inStep.fix], ['setup[0].pod.secret', 'did you mean "secrets"?']);
   const far = problemOf(t, (s) => { s.world.images.img.colour = 'red'; });
-  t.is(far.fix, 'remove it; the fields here are repository, reference, sameContentAs, notInRegistry, host');
+  t.is(far.fix, 'remove it; the fields here are repository, reference, sameContentAs, notInRegistry, host, tags');
 });
 
 test('a value outside its set is named, with the value meant', (t) => {
@@ -174,6 +174,24 @@ test('contradictory fields: images sharing content with themselves or through a 
   t.is(problemOf(t, (s) => { s.world.images.img.sameContentAs = 'img'; }).problem, 'an image cannot share content with itself');
   t.regex(problemOf(t, (s) => { s.world.images.b = { repository: 'private', sameContentAs: 'img' }; s.world.images.c = { repository: 'private', sameContentAs: 'b' }; }).problem, /a chain/);
   t.regex(problemOf(t, (s) => { s.world.images.img.reference = 'ppfamiliar/{repo}:v1'; s.world.images.img.host = 'x.dkr.ecr.us-east-1.amazonaws.com'; }).problem, /contradict each other/);
+});
+
+test('a tag the image does not have, with the one meant; tag or digest on an image with its own reference; v1 listed as another tag', (t) => {
+  const p = problemOf(t, (s) => { s.world.images.img.tags = ['stable']; s.act.tag = 'stabel'; });
+  t.deepEqual([p.path, p.problem, p.fix], ['act.tag', 'the image "img" has no tag "stabel" (tags: v1, stable)', 'did you mean "stable"? Otherwise add "stabel" to world.images["img"].tags']);
+  const bad = problemOf(t, (s) => { s.act.tag = 'v 2'; });
+  t.deepEqual([bad.path, bad.problem, bad.fix], ['act.tag', '"v 2" is not a tag', 'write letters, digits, _ . and - (up to 128 characters, not starting with . or -)']);
+  const own = problemOf(t, (s) => { s.world.images.img.reference = 'ppfamiliar/{repo}'; s.act.digest = true; });
+  t.deepEqual([own.path, own.fix], ['act.digest', 'remove tag and digest, or use an image of the harness registry']);
+  const v1 = problemOf(t, (s) => { s.world.images.img.tags = ['v1']; });
+  t.deepEqual([v1.path, v1.problem], ['world.images.img.tags', 'v1 is always pushed']);
+  // The forms that are right plan: another tag that is declared, a digest, both.
+  for (const form of [{ tag: 'v2' }, { digest: true }, { tag: 'v1', digest: true }]) {
+    const s = good() as Data;
+    s.world.images.img.tags = ['v2'];
+    Object.assign(s.act, form);
+    t.is(plan({ suites: [suiteOf(s)], kubelets: [V135] }).scenarios.length, 1, JSON.stringify(form));
+  }
 });
 
 test('two scenarios with one id', (t) => {

@@ -7,8 +7,7 @@ import { fmtMs } from './markdown.ts';
 import type { BenchResult, ProofResult } from './result.ts';
 import type { BootstrapInterval, Percentiles } from './stats.ts';
 import { svgDistribution, svgSlopes } from './svg.ts';
-
-const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+import { h } from '../report/markup.ts';
 
 function pct(p: Percentiles): string {
   return `p50 ${fmtMs(p.p50)}, p95 ${fmtMs(p.p95)}${p.p99 !== undefined ? `, p99 ${fmtMs(p.p99)}` : ''} (n=${p.n})`;

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.ts';
 import { DEFAULT_CONTROL_PLANE, checkSupportedRelease, versionLabel } from '../oracle/versions.ts';
 import type { AnySuite } from '../engine/suites.ts';
 import type { Plan, PlannedScenario, Shard } from '../engine/plan.ts';
+import type { Prediction } from '../oracle/types.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -126,11 +127,18 @@ export async function parseShardFlag(text: string | undefined): Promise<Shard | 
 }
 
 function expectation(s: PlannedScenario): string {
-  const p = s.prediction;
   if (s.status === 'not-applicable') return `not applicable: ${s.reason ?? ''}`;
+  return outcomeText(s.prediction);
+}
+
+function outcomeText(p: Prediction): string {
   const base = `${p.outcome}${p.cause ? ` (${p.cause})` : ''}${p.reason ? `: ${p.reason}` : ''}`;
   const bug = p.knownBug ? ` [known bug kubernetes#${p.knownBug.issue}: ${p.knownBug.outcome}]` : '';
   return base + bug;
+}
+
+function ruleKey(p: Prediction): string {
+  return p.rules.map((r) => `${r.id} (${r.section})`).join(' > ') || 'none';
 }
 
 export function formatPlan(plan: Plan, checkSuites: AnySuite[], o: { rules: boolean }): string {
@@ -142,10 +150,12 @@ export function formatPlan(plan: Plan, checkSuites: AnySuite[], o: { rules: bool
       lines.push('', `${head}:`);
       current = head;
     }
-    lines.push(`  ${s.id}`, `    ${s.name}`, `    expect: ${expectation(s)}`);
-    if (o.rules) {
-      const key = s.prediction.rules.map((r) => `${r.id} (${r.section})`);
-      lines.push(`    rules:  ${key.join(' > ') || 'none'}`);
+    const many = s.containers !== undefined;
+    lines.push(`  ${s.id}`, `    ${s.name}`, `    expect: ${many ? 'main: ' : ''}${expectation(s)}`);
+    if (o.rules) lines.push(`    rules:  ${ruleKey(s.prediction)}`);
+    for (const c of s.containers ?? []) {
+      lines.push(`    ${c.kind} ${c.name} (${c.image}): ${outcomeText(c.prediction)}`);
+      if (o.rules) lines.push(`      rules:  ${ruleKey(c.prediction)}`);
     }
   }
   for (const c of checkSuites) {

@@ -1,6 +1,6 @@
 // The Kubernetes API as the suites use it (client-node, cluster-admin kubeconfig from kind): namespaces,
 // pull secrets, pods pinned to a node, and waiting for the outcome a user would see on a pod.
-import { CoreV1Api, KubeConfig, Watch, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, Watch, type V1Container, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
 import { registerSecret } from '../util/secrets.ts';
 
 export interface PullSecretSpec {
@@ -20,6 +20,22 @@ export interface PodSpec {
   pullSecrets?: string[];
   serviceAccount?: string;
   privileged?: boolean;
+  /** Init containers before "main" (and the containers after it), in order. */
+  initContainers?: PodContainer[];
+  containers?: PodContainer[];
+}
+
+/** A container of a pod besides "main". */
+export interface PodContainer {
+  name: string;
+  image: string;
+  pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** The program to run instead of the image's entrypoint (an init container's /done). */
+  command?: string[];
+}
+
+function container(c: PodContainer, privileged?: boolean): V1Container {
+  return { name: c.name, image: c.image, imagePullPolicy: c.pullPolicy, ...(c.command ? { command: c.command } : {}), ...(privileged ? { securityContext: { privileged: true } } : {}) };
 }
 
 /** What a user sees on a pod: Running, or its container waiting with a reason. */
@@ -159,13 +175,18 @@ export class Kube {
           automountServiceAccountToken: false,
           ...(p.serviceAccount ? { serviceAccountName: p.serviceAccount } : {}),
           imagePullSecrets: (p.pullSecrets ?? []).map((name) => ({ name })),
-          containers: [{
-            name: 'main', image: p.image, imagePullPolicy: p.pullPolicy,
-            ...(p.privileged ? { securityContext: { privileged: true } } : {}),
-          }],
+          ...(p.initContainers?.length ? { initContainers: p.initContainers.map((c) => container(c)) } : {}),
+          containers: [container({ name: 'main', image: p.image, pullPolicy: p.pullPolicy }, p.privileged), ...(p.containers ?? []).map((c) => container(c))],
         },
       },
     });
+  }
+
+  /** Adds an ephemeral container to a pod, as kubectl debug does (the pod's ephemeralcontainers subresource). */
+  async addEphemeralContainer(namespace: string, name: string, c: PodContainer): Promise<void> {
+    const pod = await this.core.readNamespacedPod({ namespace, name });
+    pod.spec = { containers: [], ...pod.spec, ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), { name: c.name, image: c.image, imagePullPolicy: c.pullPolicy }] };
+    await this.core.replaceNamespacedPodEphemeralcontainers({ namespace, name, body: pod });
   }
 
   async readPod(namespace: string, name: string): Promise<V1Pod> {

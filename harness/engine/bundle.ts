@@ -31,7 +31,7 @@ export async function collectBundle(reportDir: string, worker: Worker, r: Scenar
     const act = run.planned.spec.act;
     put('pod.yaml', stringify({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'act', namespace: d.namespaces.find((n) => n.endsWith(`-${act.namespace}`)) },
-      spec: { nodeName: worker.name, restartPolicy: 'Never', imagePullSecrets: (act.secrets ?? []).map((name) => ({ name })), ...(act.serviceAccount ? { serviceAccountName: act.serviceAccount } : {}), containers: [{ name: 'main', image: d.images[act.image], imagePullPolicy: act.pullPolicy }] },
+      spec: { nodeName: worker.name, restartPolicy: 'Never', imagePullSecrets: (act.secrets ?? []).map((name) => ({ name })), ...(act.serviceAccount ? { serviceAccountName: act.serviceAccount } : {}), containers: [{ name: 'main', image: d.act, imagePullPolicy: act.pullPolicy }] },
     }));
     put('world.json', JSON.stringify({ images: d.images, namespaces: d.namespaces, users: d.users, kubelet: run.planned.spec.kubelet, setup: run.planned.spec.setup ?? [] }, null, 2) + '\n');
   }

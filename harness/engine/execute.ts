@@ -17,11 +17,11 @@ import type { Credential } from '../registry/token-service.ts';
 import type { Attempt, Observation, ObservedEvent, ScenarioResult, ScenarioStages, SetAsideAttempt, SetupCheck, SwapEvidence } from '../report/types.ts';
 import { generatePassword, redact } from '../util/secrets.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, factsOf, gateOn } from '../oracle/versions.ts';
-import { ScenarioModel, isBarrier, type Resolver } from './model.ts';
-import { attributedRequests, classify, containerOf, decisiveEvents, imageRefOf, podEvents, recordEntryOf, refusalRecorded, refusedAttempts, SECRET_LOG_TEXT, secretReadFailures, setAsideDecision, unreadExisting, watchDecision, type Attribution, type PodDecision, type SecretReadFailures } from './observe.ts';
-import { judge, ran, sameOutcome } from './judge.ts';
+import { ScenarioModel, isBarrier, type ContainerPrediction, type Resolver } from './model.ts';
+import { attributedRequests, classify, containerEvents, containerOf, containersOf, decisiveEvents, decisiveReason, imageRefOf, podEvents, podEventsWithPaths, recordEntryOf, refusalRecorded, refusedAttempts, SECRET_LOG_TEXT, secretReadFailures, setAsideDecision, unreadExisting, watchDecision, type Attribution, type PodDecision, type SecretReadFailures } from './observe.ts';
+import { judge, ran, sameOutcome, type Verdict } from './judge.ts';
 import type { PlannedScenario } from './plan.ts';
-import { secretUser, type ImageSpec, type PodSpec, type Step } from './spec.ts';
+import { multiContainer, podContainers, podImageText, secretUser, type ContainerKind, type ContainerSpec, type ImageSpec, type PodSpec, type Step } from './spec.ts';
 import type { Worker } from './worker.ts';
 import type { StsStack } from '../identity/stack.ts';
 import type { VendorRuntime } from './vendor.ts';
@@ -176,6 +176,11 @@ export class ScenarioRun {
       },
       serviceAccountName: (sym) => sym,
       serviceAccountUid: (sym) => this.saUids.get(sym) ?? `missing-${sym}`,
+      digest: (content) => {
+        const img = this.images.get(content);
+        if (!img) throw new HarnessError(`scenario ${this.planned.id}: the digest of ${content} is asked before its image is built`);
+        return img.manifest.digest;
+      },
     };
   }
 
@@ -247,7 +252,9 @@ export class ScenarioRun {
         // A private image under a public registry's name lives under the node mirror's prefix, which is
         // anonymously readable for the system images: this path is made to need credentials.
         else if (spec.reference) stack.tokens.addPrivateRepositories(path);
-        if (!spec.notInRegistry) await admin.push(path, normalizeImage(this.model.reference(sym))?.tag ?? 'v1', img);
+        if (!spec.notInRegistry) {
+          for (const tag of [normalizeImage(this.model.reference(sym))?.tag ?? 'v1', ...(spec.tags ?? [])]) await admin.push(path, tag, img);
+        }
       }
     } finally {
       admin.close();
@@ -371,13 +378,15 @@ export class ScenarioRun {
 
   private async step(step: Step, signal?: AbortSignal): Promise<void> {
     const node = this.env.worker.node;
-    if ('pod' in step) {
+    if ('pod' in step && multiContainer(step.pod)) {
+      await this.setupContainers(step.pod, (this.planned.spec.setup ?? []).indexOf(step), signal);
+    } else if ('pod' in step) {
       const idx = (this.planned.spec.setup ?? []).indexOf(step);
       const prediction = this.model.predict(step.pod);
       const { observation } = await this.runPod(step.pod, `setup${++this.podSeq}`, signal);
       this.countSetAside(step.pod, observation);
       const ok = sameOutcome(prediction.outcome, observation.outcome) && !observation.secretsUnread;
-      this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${step.pod.image} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok, ...(observation.setAside ? { setAside: observation.setAside } : {}) });
+      this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${podImageText(step.pod)} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok, ...(observation.setAside ? { setAside: observation.setAside } : {}) });
       if (!ok) {
         const broken = observation.requests.find((r) => r.fault?.startsWith('upstream error'));
         const harnessFault = observation.outcome === 'no-outcome' || broken !== undefined || observation.secretsUnread !== undefined;
@@ -475,7 +484,7 @@ export class ScenarioRun {
   private async runPod(pod: PodSpec, name: string, signal?: AbortSignal, recover?: { withinSeconds: number }, afterFirstDecision?: () => Promise<void>): Promise<{ observation: Observation }> {
     const kube = this.env.kube;
     const namespace = this.namespaceOf(pod.namespace);
-    const image = this.model.reference(pod.image);
+    const image = this.model.podReference(pod);
     let cursor = this.env.registry.log.cursor;
     const t0 = performance.now();
     const created = new Date();
@@ -515,7 +524,7 @@ export class ScenarioRun {
       if (d.decidedAt && d.decided) this.stages.podDecisions.push(Math.max(0, (d.decidedAt.getTime() - created.getTime()) / 1000));
       const requests = attributedRequests(this.env.registry.log, this.attribution, cursor);
       const c = classify(d, requests, events);
-      const record = await recordEntryOf(this.env.worker.node, image, this.model.recordName(pod.image));
+      const record = await recordEntryOf(this.env.worker.node, [image, ...this.model.contentReferences(pod.image)], this.model.recordName(pod.image));
       const observation: Observation = {
         ...c, phase: d.phase, container: d.container, events, requests, record,
         timings: { createdAt: (d.createdAt ?? new Date()).toISOString(), decidedAt: d.decidedAt?.toISOString(), seconds: (performance.now() - t0) / 1000 },
@@ -570,6 +579,165 @@ export class ScenarioRun {
     return { decision: { ...last, decided: false }, events };
   }
 
+  // ---- pods of several containers (init, more containers, ephemeral) --------------------------------
+
+  /** A container's reference as the pod names it. */
+  private containerReference(c: ContainerSpec): string {
+    return this.model.reference(c.image, c);
+  }
+
+  /** Each container's decision, once every one of them is decided (or the time is up), with when each was. */
+  private async watchContainers(namespace: string, name: string, containers: readonly { kind: ContainerKind; name: string }[], signal?: AbortSignal): Promise<Map<string, PodDecision>> {
+    let last = new Map<string, PodDecision>();
+    const decidedAt = new Map<string, Date>();
+    let createdAt: Date | undefined;
+    await this.env.kube.watchPod(namespace, name, (pod, at) => {
+      createdAt ??= at;
+      last = containersOf(pod, containers);
+      for (const [n, d] of last) if (d.decided && !decidedAt.has(n)) decidedAt.set(n, at);
+      return [...last.values()].every((d) => d.decided);
+    }, { signal, timeoutMs: POD_DECISION_MS });
+    for (const [n, d] of last) last.set(n, { ...d, createdAt, decidedAt: decidedAt.get(n) });
+    return last;
+  }
+
+  /**
+   * Creates a pod of several containers, observes each blind, deletes it: init containers run /done (they
+   * must complete for the next to start), the containers are created with the pod, the ephemeral ones are
+   * added once the others are decided (as kubectl debug does). Each container's requests are those of its
+   * own image's repository; its events those whose fieldPath names it. An attempt made without a pull
+   * secret that exists is not set aside here: a refused container with that evidence is an error
+   * (secretsUnread), never a verdict.
+   */
+  private async runContainers(pod: PodSpec, name: string, signal?: AbortSignal): Promise<Map<string, Observation>> {
+    const kube = this.env.kube;
+    const namespace = this.namespaceOf(pod.namespace);
+    const list = podContainers(pod);
+    const cursor = this.env.registry.log.cursor;
+    const t0 = performance.now();
+    const created = new Date();
+    const spec = (c: ContainerSpec, command?: string[]): { name: string; image: string; pullPolicy: ContainerSpec['pullPolicy']; command?: string[] } => ({ name: c.name, image: this.containerReference(c), pullPolicy: c.pullPolicy, ...(command ? { command } : {}) });
+    await createPodWithRetry(kube, {
+      namespace, name, node: this.env.worker.name, image: this.model.podReference(pod), pullPolicy: pod.pullPolicy, pullSecrets: pod.secrets ?? [],
+      serviceAccount: pod.serviceAccount, privileged: pod.privileged,
+      initContainers: list.filter((c) => c.kind === 'init').map((c) => spec(c.spec, ['/done'])),
+      containers: list.filter((c) => c.kind === 'container' && c.spec.name !== 'main').map((c) => spec(c.spec)),
+    }, signal);
+    try {
+      const decisions = await this.watchContainers(namespace, name, list.filter((c) => c.kind !== 'ephemeral').map((c) => ({ kind: c.kind, name: c.spec.name })), signal);
+      for (const e of list.filter((c) => c.kind === 'ephemeral')) {
+        checkAborted(signal);
+        await kube.addEphemeralContainer(namespace, name, spec(e.spec));
+        const d = (await this.watchContainers(namespace, name, [{ kind: 'ephemeral', name: e.spec.name }], signal)).get(e.spec.name);
+        if (d) decisions.set(e.spec.name, d);
+      }
+      const events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
+      const failures = this.existingSecrets(pod).length ? await this.readFailures(namespace, name, events, created) : undefined;
+      const unread = failures ? unreadExisting(failures, pod.secrets ?? [], this.existingSecrets(pod)) : [];
+      const out = new Map<string, Observation>();
+      for (const c of list) {
+        const d = decisions.get(c.spec.name) ?? { decided: false, container: { state: 'none' as const } };
+        if (d.decidedAt && d.decided) this.stages.podDecisions.push(Math.max(0, (d.decidedAt.getTime() - created.getTime()) / 1000));
+        const evs = containerEvents(events, c.kind, c.spec.name);
+        const requests = attributedRequests(this.env.registry.log, { repositories: new Set([this.registryPath(c.spec.image)]), users: new Set(), serviceAccounts: this.attribution.serviceAccounts }, cursor);
+        const cls = classify(d, requests, evs);
+        const record = await recordEntryOf(this.env.worker.node, [this.containerReference(c.spec), ...this.model.contentReferences(c.spec.image)], this.model.recordName(c.spec.image));
+        const refused = cls.outcome === 'pull-fails' || cls.outcome === 'never-pull';
+        out.set(c.spec.name, {
+          ...cls, phase: d.phase, container: d.container, events: evs, requests, record,
+          timings: { createdAt: (d.createdAt ?? created).toISOString(), decidedAt: d.decidedAt?.toISOString(), seconds: (performance.now() - t0) / 1000 },
+          ...(refused && unread.length ? { secretsUnread: `the kubelet decided container ${c.spec.name} without the pod's pull secret ${unread.join(', ')}, which exists (${redact(failures?.text ?? '').slice(0, 200)}): not judged` } : {}),
+        });
+      }
+      return out;
+    } finally {
+      await kube.deletePod(namespace, name).catch(() => undefined);
+    }
+  }
+
+  /** The pod's events (with the container each names), once every decided container's decisive event is there (up to 5 s). */
+  private async containerEventsDecided(namespace: string, name: string, list: ReturnType<typeof podContainers>, decisions: Map<string, PodDecision>, signal?: AbortSignal): Promise<Awaited<ReturnType<typeof podEventsWithPaths>>> {
+    const deadline = Date.now() + 5000;
+    const wanted = list.flatMap((c) => {
+      const d = decisions.get(c.spec.name);
+      const reason = d ? decisiveReason(d) : undefined;
+      return reason ? [{ c, reason }] : [];
+    });
+    for (;;) {
+      const events = await podEventsWithPaths(this.env.kube, namespace, name);
+      const missing = wanted.filter((w) => !containerEvents(events, w.c.kind, w.c.spec.name).some((e) => e.reason === w.reason));
+      if (!missing.length || Date.now() > deadline || signal?.aborted) return events;
+      await abortable(signal, 250);
+    }
+  }
+
+  /** A setup pod of several containers: every container must do what the oracle says. */
+  private async setupContainers(pod: PodSpec, idx: number, signal?: AbortSignal): Promise<void> {
+    const all = this.model.predictPod(pod);
+    const observed = await this.runContainers(pod, `setup${++this.podSeq}`, signal);
+    for (const c of all) {
+      const o = observed.get(c.name);
+      const ok = !!o && sameOutcome(c.prediction.outcome, o.outcome) && !o.secretsUnread;
+      this.setupChecks.push({ step: idx, what: `pod ${c.pod.pullPolicy} ${podImageText(c.pod)} in ${pod.namespace}, ${c.kind} ${c.name}`, expected: c.prediction.outcome, observed: o?.outcome ?? 'no-outcome', ok });
+      if (!ok) {
+        const harnessFault = !o || o.outcome === 'no-outcome' || o.secretsUnread !== undefined;
+        this.failure = { status: harnessFault ? 'error' : 'failed', message: `setup step ${idx + 1}, ${c.kind} ${c.name}: expected ${c.prediction.outcome}; observed ${o?.outcome ?? 'nothing'}: ${o?.summary ?? ''}${o?.secretsUnread ? ` (${o.secretsUnread})` : ''}` };
+        throw new SetupFailed(this.failure.message);
+      }
+    }
+    this.model.applyContainers(all);
+    this.countContainers(all, false);
+  }
+
+  /** Container starts count as pod starts (each is one EnsureImageExists) with their must-pull checks; "main" of the pod under test goes through actChecks. */
+  private countContainers(all: readonly ContainerPrediction[], act: boolean): void {
+    for (const c of all) {
+      if (c.prediction.outcome === 'not-started') continue;
+      this.podStarts++;
+      if (act && c.name === 'main') this.actChecks = { specified: c.prediction.mustPullCheck, bug: c.prediction.knownBug?.mustPullCheck };
+      else if (c.prediction.mustPullCheck) this.predictedChecks.push(c.prediction.mustPullCheck);
+    }
+  }
+
+  /** The pod under test with several containers: each predicted with real values, observed and judged; the scenario's status is the worst. */
+  private async actContainers(signal?: AbortSignal): Promise<void> {
+    const all = this.model.predictPod(this.planned.spec.act);
+    const planned = new Map([['main', this.planned.prediction], ...(this.planned.containers ?? []).map((c) => [c.name, c.prediction] as const)]);
+    for (const c of all) {
+      const p = planned.get(c.name);
+      if (p?.outcome !== c.prediction.outcome) throw new HarnessError(`the oracle predicted ${p?.outcome ?? 'nothing'} for container ${c.name} at plan time and ${c.prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
+    }
+    this.countContainers(all, true);
+    const observed = await this.runContainers(this.planned.spec.act, 'act', signal);
+    const verdicts = all.map((c) => ({ c, o: observed.get(c.name), v: this.containerVerdict(c, observed.get(c.name)) }));
+    const main = verdicts.find((x) => x.c.name === 'main');
+    if (!main?.o) throw new HarnessError(`scenario ${this.planned.id}: no observation of container main`);
+    this.finish(main.c.prediction, main.o, main.c.before, undefined, main.v);
+    const r = this.result;
+    if (!r) return;
+    const others = verdicts.filter((x) => x.c.name !== 'main');
+    r.containers = others.map(({ c, o, v }) => ({ kind: c.kind, name: c.name, image: podImageText(c.pod), status: v.status, ...(v.problems.length || v.notes.length ? { message: redact([...v.problems, ...v.notes].join('; ')) } : {}), expected: expectationOf(c.prediction), ...(o ? { observed: o } : {}) }));
+    const worst = worstStatus([r.status, ...others.map((x) => x.v.status)]);
+    const problems = others.filter((x) => x.v.status !== 'passed').map((x) => `container ${x.c.name} (${x.c.kind}): ${x.v.problems.join('; ') || x.v.status}`);
+    if (worst !== r.status || problems.length) {
+      r.status = worst;
+      r.message = [r.message, ...problems].filter(Boolean).join('; ');
+      const a = r.attempts.at(-1);
+      if (a) {
+        a.status = worst;
+        a.message = r.message;
+      }
+    }
+  }
+
+  /** One container's verdict: judged as a pod of its own; STS exchanges are the pod's (shared by its containers), not judged per container. */
+  private containerVerdict(c: ContainerPrediction, o: Observation | undefined): Verdict {
+    if (!o) return { status: 'error', problems: [`container ${c.name} was not observed`], notes: [] };
+    const v = this.verdictOf({ ...c.prediction, stsExchanges: undefined }, o, c.before);
+    if (o.secretsUnread) return { status: 'error', problems: [o.secretsUnread, ...v.problems], notes: v.notes };
+    return v;
+  }
+
   private entryBefore(sym: string): CredentialEntry | undefined {
     const input = this.model.input({ namespace: 'a', image: sym, pullPolicy: 'Never' });
     return input.node.record.kind === 'present' ? input.node.record.credentialMapping[this.model.recordName(sym)] : undefined;
@@ -582,6 +750,7 @@ export class ScenarioRun {
 
   private async actPod(signal?: AbortSignal): Promise<void> {
     const spec = this.planned.spec;
+    if (multiContainer(spec.act)) return this.actContainers(signal);
     const prediction = this.model.predict(spec.act);
     if (prediction.outcome !== this.planned.prediction.outcome) {
       throw new HarnessError(`the oracle predicted ${this.planned.prediction.outcome} at plan time and ${prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
@@ -674,7 +843,7 @@ export class ScenarioRun {
     return {
       kind: 'oracle', id: this.planned.id, key: `${this.planned.id}@${this.planned.kubelet}`, suite: this.planned.suite, name: this.planned.name, kubelet: this.planned.kubelet,
       labels: this.planned.labels, status, message,
-      expected: { outcome: p.outcome, cause: p.cause, reason: p.reason, registryContact: p.registryContact, event: p.event, record: p.record, stsExchanges: p.stsExchanges, mustPullCheck: p.mustPullCheck, rules: p.rules, knownBug: p.knownBug, uncertain: p.uncertain },
+      expected: expectationOf(p),
       observed: observation, setup: this.setupChecks, ...(this.swaps.length ? { swaps: this.swaps } : {}), attempts: [attempt], worker: this.env.worker.name,
       stages: { ...this.stages, podDecisions: this.stages.podDecisions.map((x) => Math.round(x * 1000) / 1000) },
       startedAt: this.startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds,
@@ -714,8 +883,9 @@ export class ScenarioRun {
   }
 
   /** Image references, users and namespaces: what a reproduction bundle names. */
-  describe(): { images: Record<string, string>; namespaces: string[]; users: string[] } {
+  describe(): { images: Record<string, string>; act: string; namespaces: string[]; users: string[] } {
     return {
+      act: this.model.podReference(this.planned.spec.act),
       images: Object.fromEntries(Object.keys(this.planned.spec.world.images).map((s) => [s, this.model.reference(s)])),
       namespaces: (this.planned.spec.world.namespaces ?? ['a', 'b']).map((n) => this.namespaceOf(n)),
       users: [...this.users.values()].map((u) => u.username),
@@ -743,4 +913,16 @@ async function createPodWithRetry(kube: Kube, spec: Parameters<Kube['createPod']
       await abortable(signal, 250);
     }
   }
+}
+
+/** The prediction as a report states it. */
+function expectationOf(p: Prediction): NonNullable<ScenarioResult['expected']> {
+  return { outcome: p.outcome, cause: p.cause, reason: p.reason, registryContact: p.registryContact, event: p.event, record: p.record, stsExchanges: p.stsExchanges, mustPullCheck: p.mustPullCheck, rules: p.rules, knownBug: p.knownBug, uncertain: p.uncertain };
+}
+
+const WORST_FIRST: ScenarioResult['status'][] = ['error', 'failed', 'known-bug', 'observed', 'not-applicable', 'not-run', 'flaky', 'passed'];
+
+/** The worst of several statuses (a scenario of several containers is as bad as its worst container). */
+export function worstStatus(statuses: readonly ScenarioResult['status'][]): ScenarioResult['status'] {
+  return WORST_FIRST.find((s) => statuses.includes(s)) ?? 'passed';
 }

@@ -4,11 +4,12 @@
 // it. The same model runs at plan time (values are symbols such as uid(s1#1)) and at run time (values
 // are the real uids, hashes and names the executor created), through a Resolver, so `pullproof list`
 // predicts without a cluster and the judge compares against the same rules with real values.
-import { imageNameOf } from '../oracle/names.ts';
+import { createHash } from 'node:crypto';
+import { imageNameOf, normalizeImage } from '../oracle/names.ts';
 import { predict, predictConfiguration } from '../oracle/predict.ts';
 import type { CredentialEntry, KubeletModel, OracleInput, PodModel, Prediction, ProviderModel } from '../oracle/types.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS, factsOf } from '../oracle/versions.ts';
-import { secretUser, type ImageSpec, type KubeletSettingsSpec, type PodSpec, type ScenarioSpec, type Step } from './spec.ts';
+import { multiContainer, podContainers, secretUser, type ContainerKind, type ContainerSpec, type ImageSpec, type KubeletSettingsSpec, type PodSpec, type ScenarioSpec, type Step } from './spec.ts';
 
 /** Maps a scenario's symbols to values: symbolic at plan time, real at run time. */
 export interface Resolver {
@@ -25,6 +26,8 @@ export interface Resolver {
   credentialHash(secret: string, user: string, variant: string): string;
   serviceAccountName(sym: string): string;
   serviceAccountUid(sym: string, generation: number): string;
+  /** The manifest digest (sha256:...) of an image symbol's content (the symbol itself, or what it shares content with). */
+  digest(content: string): string;
 }
 
 /** Symbolic values, for planning. */
@@ -39,14 +42,47 @@ export function planResolver(scenarioKey: string): Resolver {
     credentialHash: (_secret, user, variant) => `hash(${user}:${variant})`,
     serviceAccountName: (sym) => sym,
     serviceAccountUid: (sym, g) => `uid(sa ${sym}#${g})`,
+    // A stand-in of the right form (the parsers need hex); the real digest is known once the image is built.
+    digest: (content) => `sha256:${createHash('sha256').update(`${scenarioKey}/${content}`).digest('hex')}`,
   };
 }
 
-/** The reference pods use for an image: the harness registry's name, or the spec's own (through the node mirror). */
-export function imageReference(sym: string, spec: ImageSpec, r: Resolver): string {
+/** How a pod names an image: its tag (default v1) and whether by digest. */
+export interface ReferenceForm {
+  tag?: string;
+  digest?: boolean;
+}
+
+/**
+ * The reference pods use for an image: the harness registry's name, or the spec's own (through the node
+ * mirror); <repository>:v1 by default, another tag, by digest (<repository>@sha256:...), or both.
+ */
+export function imageReference(sym: string, spec: ImageSpec, r: Resolver, form: ReferenceForm = {}): string {
   const repo = r.repository(sym, spec);
   if (spec.reference) return spec.reference.replace('{repo}', repo.replace(/\//g, '-'));
-  return `${spec.host ?? r.registryHost()}/${repo}:v1`;
+  const tag = form.tag ?? (form.digest ? undefined : 'v1');
+  return `${spec.host ?? r.registryHost()}/${repo}${tag !== undefined ? `:${tag}` : ''}${form.digest ? `@${r.digest(spec.sameContentAs ?? sym)}` : ''}`;
+}
+
+/**
+ * The name containerd's CRI looks a reference up by (ImageStatus -> LocalResolve: an exact match of
+ * docker.ParseDockerRef(ref) in its reference cache): the digest alone for a tag+digest reference
+ * (ParseDockerRef drops the tag), :latest for neither. Another tag of the same content is another name.
+ */
+export function lookupName(ref: string): string {
+  const n = normalizeImage(ref);
+  if (!n) return ref;
+  return n.digest ? `${n.name}@${n.digest}` : `${n.name}:${n.tag ?? 'latest'}`;
+}
+
+/**
+ * The names a CRI pull of a reference leaves in containerd (PullImage creates imageID, repoTag and
+ * repoDigest): the tag (none when pulled by digest) and <repository>@<manifest digest>.
+ */
+export function pulledNames(ref: string, digest: string): string[] {
+  const n = normalizeImage(ref);
+  if (!n) return [ref];
+  return n.digest ? [`${n.name}@${n.digest}`] : [`${n.name}:${n.tag ?? 'latest'}`, `${n.name}@${digest}`];
 }
 
 /** Allowlist entries with "{registry}" (the harness registry) and "{key}" (the scenario's key) resolved. */
@@ -72,6 +108,39 @@ export function kubeletModel(version: string, s: KubeletSettingsSpec, registryHo
   return { version, gates, policy: s.policy, allowlist: resolveAllowlist(s.allowlist, registryHost, key), maxParallelImagePulls: s.maxParallelImagePulls, limits };
 }
 
+/** One container of a pod, as the oracle predicts it. */
+export interface ContainerPrediction {
+  kind: ContainerKind;
+  name: string;
+  /** The pod as the model sees this container: its image, the pod's credentials. */
+  pod: PodSpec;
+  prediction: Prediction;
+  /** The record entry for the container's image name before it starts (what "unchanged" means). */
+  before?: CredentialEntry;
+}
+
+/** The pod as the model sees one of its containers: the container's image and pull policy, the pod's pull secrets and service account. */
+export function containerPod(pod: PodSpec, c: ContainerSpec): PodSpec {
+  return { namespace: pod.namespace, image: c.image, tag: c.tag, digest: c.digest, pullPolicy: c.pullPolicy, secrets: pod.secrets, serviceAccount: pod.serviceAccount, privileged: pod.privileged };
+}
+
+const RAN = ['runs-cached', 'reverifies-runs', 'pulls-runs'];
+
+function notStarted(init: string): Prediction {
+  return {
+    outcome: 'not-started', reason: `init container ${init} did not complete`, registryContact: false, record: { kind: 'unchanged' },
+    rules: [{ id: 'A9.init-blocks', section: 'A9', text: `init container ${init} cannot start (its image was refused): the kubelet stops the pod's sync there, so the containers after it are not started and their images not decided` }],
+  };
+}
+
+const KIND_RULE_ID: Record<ContainerKind, string> = { init: 'A9.init', container: 'A9.container', ephemeral: 'A9.ephemeral' };
+
+const KIND_RULE: Record<ContainerKind, string> = {
+  init: 'an init container\'s image is decided like any container\'s (EnsureImageExists, the pod\'s pull secrets), before the containers, one init container at a time',
+  container: 'each container\'s image is decided in turn within one pod sync (EnsureImageExists, the pod\'s pull secrets): it sees the pulls of the containers before it',
+  ephemeral: 'an ephemeral container\'s image is decided like any container\'s (EnsureImageExists, the pod\'s pull secrets), when it is added to the running pod',
+};
+
 interface SecretState { generation: number; variant: string; exists: boolean }
 interface UserState { variant: number }
 /** A record file as it is on disk: what it holds and which kubelet API version wrote it. */
@@ -85,10 +154,12 @@ export class ScenarioModel {
   private readonly r: Resolver;
   private readonly limits?: KubeletModel['limits'];
   settings: KubeletSettingsSpec;
-  private readonly present = new Set<string>();
+  /** Names containerd resolves (lookupName), each with the content symbol it names. */
+  private readonly present = new Map<string, string>();
   private readonly contents = new Map<string, ContentState>();
-  private readonly intents = new Set<string>();
-  /** Image symbols the kubelet pulled (or intended to pull) under their own name. */
+  /** ImagePullIntent files: the raw image string, with the content symbol it names. */
+  private readonly intents = new Map<string, string>();
+  /** Image strings the kubelet pulled (or intended to pull) under this very name. */
   private readonly kubeletPulled = new Set<string>();
   private edited = false;
   private readonly secrets = new Map<string, SecretState>();
@@ -147,8 +218,37 @@ export class ScenarioModel {
     return factsOf(this.version)?.recordApiVersion ?? 'v1beta1';
   }
 
-  reference(sym: string): string {
-    return imageReference(sym, this.image(sym), this.r);
+  reference(sym: string, form: ReferenceForm = {}): string {
+    return imageReference(sym, this.image(sym), this.r, form);
+  }
+
+  /** The reference a pod names its image by. */
+  podReference(pod: PodSpec): string {
+    return this.reference(pod.image, pod);
+  }
+
+  /**
+   * References of an image symbol and of every symbol sharing its content, by v1 and by digest (a pull by
+   * digest leaves no tag): where the content's record may be found.
+   */
+  contentReferences(sym: string): string[] {
+    const content = this.content(sym);
+    const symbols = Object.keys(this.spec.world.images).filter((s) => this.content(s) === content).sort((x, y) => (x === sym ? -1 : y === sym ? 1 : 0));
+    return symbols.flatMap((s) => (this.image(s).reference ? [this.reference(s)] : [this.reference(s), this.reference(s, { digest: true })]));
+  }
+
+  /** The names containerd has for this symbol's repository and content when the pod's name is not among them. */
+  private otherNames(sym: string, ref: string): { otherNames?: string[] } {
+    if (this.isPresent(ref)) return {};
+    const repository = imageNameOf(ref);
+    const content = this.content(sym);
+    const names = [...this.present].filter(([n, c]) => c === content && imageNameOf(n) === repository).map(([n]) => n);
+    return names.length ? { otherNames: names } : {};
+  }
+
+  /** Whether containerd has the name a pod's reference is looked up by. */
+  private isPresent(ref: string): boolean {
+    return this.present.has(lookupName(ref));
   }
 
   kubelet(): KubeletModel {
@@ -216,7 +316,7 @@ export class ScenarioModel {
   /** The oracle input for a pod started now. */
   input(pod: PodSpec): OracleInput {
     const img = this.image(pod.image);
-    const ref = this.reference(pod.image);
+    const ref = this.podReference(pod);
     const cs = this.contentState(pod.image);
     const secrets: PodModel['secrets'] = [];
     const missing: string[] = [];
@@ -244,7 +344,7 @@ export class ScenarioModel {
     }
     return {
       kubelet: this.kubelet(),
-      node: { present: this.present.has(pod.image), loadedOutsideKubelet: cs.loadedOutsideKubelet, kubeletPulledName: this.kubeletPulled.has(pod.image), record: this.recordView(cs), intent: this.intents.has(pod.image), editedWithoutRestart: this.edited },
+      node: { present: this.isPresent(ref), ...this.otherNames(pod.image, ref), loadedOutsideKubelet: cs.loadedOutsideKubelet, kubeletPulledName: this.kubeletPulled.has(ref), record: this.recordView(cs), intent: this.intents.has(ref), editedWithoutRestart: this.edited },
       pod: { namespace: this.r.namespace(pod.namespace), image: ref, pullPolicy: pod.pullPolicy, secrets, missingSecrets: missing.length ? missing : undefined, serviceAccount },
       provider: this.providerFor(pod, pod.image),
       nodeCredentials: this.settings.nodeWideCredentials && img.repository === 'nodewide' && !img.reference ? { matchesImage: true, accepted: true } : undefined,
@@ -257,11 +357,59 @@ export class ScenarioModel {
     return predict(this.input(pod));
   }
 
+  /**
+   * Every container of a pod, in the kubelet's order (podContainers): each predicted in the world the
+   * ones before it leave (on a copy of the model; applyContainers moves this one). A single-container
+   * pod is predict(pod) for "main".
+   */
+  predictPod(pod: PodSpec): ContainerPrediction[] {
+    if (!multiContainer(pod)) return [{ kind: 'container', name: 'main', pod, prediction: this.predict(pod), before: this.recordEntry(pod.image) }];
+    const m = this.copy();
+    let blockedBy: string | undefined;
+    return podContainers(pod).map(({ kind, spec }) => {
+      const cp = containerPod(pod, spec);
+      if (blockedBy !== undefined && kind !== 'ephemeral') return { kind, name: spec.name, pod: cp, prediction: notStarted(blockedBy) };
+      const before = m.recordEntry(cp.image);
+      const p = m.predict(cp);
+      m.applyPod(cp, p);
+      if (kind === 'init' && !RAN.includes(p.outcome)) blockedBy = spec.name;
+      return { kind, name: spec.name, pod: cp, before, prediction: { ...p, rules: [{ id: KIND_RULE_ID[kind], section: 'A9', text: KIND_RULE[kind] }, ...p.rules] } };
+    });
+  }
+
+  /** Moves the model past a pod's containers with the given (predicted) outcomes. */
+  applyContainers(containers: readonly ContainerPrediction[]): void {
+    for (const c of containers) if (c.prediction.outcome !== 'not-started') this.applyPod(c.pod, c.prediction);
+  }
+
+  /** An independent copy of the model's state (the spec, the resolver and the limits are shared). */
+  private copy(): ScenarioModel {
+    const m = new ScenarioModel(this.spec, this.version, this.r, this.limits);
+    m.settings = this.settings;
+    for (const [k, v] of this.present) m.present.set(k, v);
+    for (const [k, v] of this.contents) m.contents.set(k, { ...v });
+    for (const [k, v] of this.intents) m.intents.set(k, v);
+    for (const k of this.kubeletPulled) m.kubeletPulled.add(k);
+    for (const [k, v] of this.secrets) m.secrets.set(k, { ...v });
+    for (const [k, v] of this.users) m.users.set(k, { ...v });
+    for (const [k, v] of this.serviceAccounts) m.serviceAccounts.set(k, v);
+    for (const [k, v] of this.providerAnswers) m.providerAnswers.set(k, v);
+    m.edited = this.edited;
+    m.clock = this.clock;
+    m.registryUp = this.registryUp;
+    m.stsUp = this.stsUp;
+    return m;
+  }
+
   /** Moves the model past a pod start with the given (predicted) outcome. */
   applyPod(pod: PodSpec, p: Prediction): void {
     const runs = p.outcome === 'runs-cached' || p.outcome === 'reverifies-runs' || p.outcome === 'pulls-runs';
-    if (runs) this.present.add(pod.image);
-    if (runs && p.registryContact) this.kubeletPulled.add(pod.image);
+    const ref = this.podReference(pod);
+    const content = this.content(pod.image);
+    if (runs && p.registryContact) {
+      for (const n of pulledNames(ref, this.r.digest(content))) this.present.set(n, content);
+      this.kubeletPulled.add(ref);
+    }
     const cs = this.contentState(pod.image);
     if (p.record.kind === 'entry') {
       const view = this.recordView(cs);
@@ -288,15 +436,15 @@ export class ScenarioModel {
     }
     // PullManager.initialize (A7): an intent whose image is present becomes a credential-less record.
     if (espOn) {
-      for (const sym of this.intents) {
-        if (!this.present.has(sym)) continue;
+      for (const [ref, sym] of [...this.intents]) {
+        if (!this.isPresent(ref)) continue;
         // RecordImagePulled(image, imageRef, nil): a record with no credentials (observed on v1.35.4: the
         // file has no credentialMapping at all).
         const cs = this.contentState(sym);
         if (cs.stored.kind !== 'present') cs.stored = { kind: 'present', credentialMapping: {}, apiVersion: this.writesVersion() };
-        this.kubeletPulled.add(sym);
+        this.kubeletPulled.add(ref);
+        this.intents.delete(ref);
       }
-      for (const sym of [...this.intents]) if (this.present.has(sym)) this.intents.delete(sym);
     }
     this.edited = false;
     // The provider's credential cache lives in memory only (B4).
@@ -307,7 +455,8 @@ export class ScenarioModel {
   applyStep(step: Step): void {
     if ('pod' in step) throw new Error('pods go through predict() and applyPod()');
     if ('preload' in step) {
-      this.present.add(step.preload);
+      // ctr images import keeps the archive's name (its --digests names are import-<date>@<digest>, not the repository's).
+      this.present.set(lookupName(this.reference(step.preload)), this.content(step.preload));
       const cs = this.contentState(step.preload);
       if (cs.stored.kind === 'none') cs.loadedOutsideKubelet = true;
     } else if ('restartKubelet' in step) {
@@ -329,7 +478,7 @@ export class ScenarioModel {
       } else if ('corrupt' in e) {
         this.contentState(e.corrupt).stored = { kind: 'unreadable' };
       } else {
-        this.intents.add(e.intent);
+        this.intents.set(this.reference(e.intent), this.content(e.intent));
       }
       this.edited = true;
     } else if ('updateSecret' in step) {
@@ -351,7 +500,9 @@ export class ScenarioModel {
     } else if ('recreateServiceAccount' in step) {
       this.serviceAccounts.set(step.recreateServiceAccount, (this.serviceAccounts.get(step.recreateServiceAccount) ?? 1) + 1);
     } else if ('removeImage' in step) {
-      this.present.delete(step.removeImage);
+      // CRI RemoveImage deletes every reference of the image the name resolves to (image_remove.go).
+      const content = this.present.get(lookupName(this.reference(step.removeImage)));
+      for (const [n, c] of [...this.present]) if (c === content) this.present.delete(n);
     } else if ('waitSeconds' in step) {
       this.clock += step.waitSeconds;
     } else if ('fault' in step) {
@@ -372,6 +523,12 @@ export class ScenarioModel {
       out[sym] = st.kind === 'present' ? st.apiVersion : st.kind;
     }
     return out;
+  }
+
+  /** The record entry for an image symbol's name now (in the record its content has). */
+  recordEntry(sym: string): CredentialEntry | undefined {
+    const view = this.recordView(this.contentState(sym));
+    return view.kind === 'present' ? view.credentialMapping[this.recordName(sym)] : undefined;
   }
 
   /** The normalised name the record keys this image under. */

@@ -2,7 +2,8 @@
 // container runs or waits with a terminal reason (or the time is up), then collects the cause: the pod's
 // events, the registry, token-service and STS requests attributed to the scenario by its own
 // repositories, users and service accounts (never by a time window), and the pull record afterwards.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { ContainerKind } from './spec.ts';
 import type { Kube } from '../cluster/kube.ts';
 import type { KindNode } from '../node/kind-node.ts';
 import { normalizeImage } from '../oracle/names.ts';
@@ -24,8 +25,42 @@ export interface PodDecision {
 }
 
 export function containerOf(pod: V1Pod): PodDecision {
-  const cs = pod.status?.containerStatuses?.[0];
-  const phase = pod.status?.phase;
+  return decisionOf(pod.status?.containerStatuses?.[0], pod.status?.phase);
+}
+
+/** The status list of a kind of container. */
+function statusesOf(pod: V1Pod, kind: ContainerKind): V1ContainerStatus[] | undefined {
+  return kind === 'init' ? pod.status?.initContainerStatuses : kind === 'ephemeral' ? pod.status?.ephemeralContainerStatuses : pod.status?.containerStatuses;
+}
+
+/**
+ * The decision for each of a pod's containers (in the kubelet's order): as for one container, and a
+ * container after an init container that is refused is decided as not started (waiting PodInitializing:
+ * the kubelet does not reach it while that init container cannot start).
+ */
+export function containersOf(pod: V1Pod, containers: readonly { kind: ContainerKind; name: string }[]): Map<string, PodDecision> {
+  const out = new Map<string, PodDecision>();
+  let blockedBy: string | undefined;
+  for (const c of containers) {
+    const d = decisionOf(statusesOf(pod, c.kind)?.find((s) => s.name === c.name), pod.status?.phase);
+    const started = d.container.state === 'running' || d.container.state === 'terminated';
+    if (blockedBy !== undefined && !started && c.kind !== 'ephemeral') {
+      out.set(c.name, { decided: true, phase: d.phase, container: { state: 'waiting', reason: 'PodInitializing', message: `init container ${blockedBy} did not complete` } });
+      continue;
+    }
+    if (c.kind === 'init' && d.decided && !started) blockedBy = c.name;
+    out.set(c.name, d);
+  }
+  return out;
+}
+
+/** The events of one container of a pod (their involvedObject.fieldPath: spec.containers{name} and the like). */
+export function containerEvents(events: readonly (ObservedEvent & { fieldPath?: string })[], kind: ContainerKind, name: string): ObservedEvent[] {
+  const path = `${kind === 'init' ? 'spec.initContainers' : kind === 'ephemeral' ? 'spec.ephemeralContainers' : 'spec.containers'}{${name}}`;
+  return events.filter((e) => e.fieldPath === path).map(({ fieldPath: _fieldPath, ...e }) => e);
+}
+
+function decisionOf(cs: V1ContainerStatus | undefined, phase: string | undefined): PodDecision {
   if (cs?.state?.running) return { decided: true, phase, container: { state: 'running' } };
   if (cs?.state?.terminated) return { decided: true, phase, container: { state: 'terminated', reason: cs.state.terminated.reason, message: cs.state.terminated.message } };
   if (cs?.state?.waiting) {
@@ -50,7 +85,7 @@ export async function watchDecision(kube: Kube, namespace: string, name: string,
 }
 
 /** The event reason that documents a decision, to wait for before reading events. */
-function decisiveReason(d: PodDecision): string | undefined {
+export function decisiveReason(d: PodDecision): string | undefined {
   if (d.container.state === 'running' || d.container.state === 'terminated') return 'Pulled';
   if (d.container.reason === 'ErrImageNeverPull') return 'ErrImageNeverPull';
   if (d.container.reason && PULL_FAILED.includes(d.container.reason)) return 'Failed';
@@ -58,10 +93,15 @@ function decisiveReason(d: PodDecision): string | undefined {
 }
 
 export async function podEvents(kube: Kube, namespace: string, name: string): Promise<ObservedEvent[]> {
+  return (await podEventsWithPaths(kube, namespace, name)).map(({ fieldPath: _fieldPath, ...e }) => e);
+}
+
+/** The pod's events with the container each is about (involvedObject.fieldPath), for pods of several containers. */
+export async function podEventsWithPaths(kube: Kube, namespace: string, name: string): Promise<(ObservedEvent & { fieldPath?: string })[]> {
   const items = await kube.events(namespace, name);
   return items.map((e) => {
     const when = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
-    return { type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1, at: when ? new Date(when as unknown as string).toISOString() : undefined };
+    return { type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 1, at: when ? new Date(when as unknown as string).toISOString() : undefined, ...(e.involvedObject?.fieldPath ? { fieldPath: e.involvedObject.fieldPath } : {}) };
   });
 }
 
@@ -110,6 +150,7 @@ export function classify(d: PodDecision, requests: ObservedRequest[], events: Ob
     return { outcome: 'runs-cached', summary: `${d.container.state} from the node's cache, no registry request` };
   }
   const reason = d.container.reason ?? '';
+  if (reason === 'PodInitializing') return { outcome: 'not-started', summary: `waiting PodInitializing: not started (${d.container.message ?? 'an init container before it did not complete'})` };
   if (reason === 'ErrImageNeverPull') return { outcome: 'never-pull', summary: `ErrImageNeverPull: ${(d.container.message ?? '').slice(0, 200)}` };
   if (PULL_FAILED.includes(reason)) {
     // A 401 to a request without credentials is the registry's challenge (the token dance), not a refusal
@@ -131,11 +172,18 @@ export function classify(d: PodDecision, requests: ObservedRequest[], events: Ob
   return { outcome: 'unexpected', summary: `${d.container.state} ${reason}: ${(d.container.message ?? '').slice(0, 200)}` };
 }
 
-/** The imageRef the node's CRI has for a reference (repo tags compared after normalisation). */
+/**
+ * The imageRef the node's CRI has for a reference: repo tags compared after normalisation, or for a
+ * reference with a digest its repo digests (containerd resolves a tag+digest reference by the digest).
+ */
 export async function imageRefOf(node: KindNode, reference: string): Promise<string | undefined> {
   const want = normalizeImage(reference);
   const images = await node.images();
   for (const i of images) {
+    if (want?.digest) {
+      if (i.repoDigests.some((d) => { const n = normalizeImage(d); return n?.name === want.name && n.digest === want.digest; })) return i.id;
+      continue;
+    }
     for (const tag of i.repoTags) {
       const n = normalizeImage(tag);
       if (n && want && n.name === want.name && (n.tag ?? 'latest') === (want.tag ?? 'latest')) return i.id;
@@ -144,9 +192,14 @@ export async function imageRefOf(node: KindNode, reference: string): Promise<str
   return undefined;
 }
 
-/** The record entry for an image name afterwards. */
-export async function recordEntryOf(node: KindNode, reference: string, name: string): Promise<Observation['record']> {
-  const imageRef = await imageRefOf(node, reference);
+/**
+ * The record entry for an image name afterwards, in the record of the first of the references the node
+ * has (a pod's own reference, then other names of the same content: a refused pod of another tag
+ * leaves the content's record as it was).
+ */
+export async function recordEntryOf(node: KindNode, references: readonly string[], name: string): Promise<Observation['record']> {
+  let imageRef: string | undefined;
+  for (const r of references) if ((imageRef = await imageRefOf(node, r))) break;
   if (!imageRef) return undefined;
   const r = await node.readPulledRecord(imageRef);
   if (!r) return { name, imageRef };

@@ -8,15 +8,40 @@ import type { KubeletModel, Prediction } from '../oracle/types.ts';
 export type KubeletLimits = NonNullable<KubeletModel['limits']>;
 import { UsageError } from '../errors.ts';
 import { DEFAULT_CONTROL_PLANE, newest } from '../oracle/versions.ts';
-import { ScenarioModel, isBarrier, planResolver, settingsPerScenario } from './model.ts';
-import type { ScenarioSpec, Step, SuiteDefinition } from './spec.ts';
+import { ScenarioModel, isBarrier, planResolver, settingsPerScenario, type ContainerPrediction } from './model.ts';
+import { podImageText, type ContainerKind, type ScenarioSpec, type Step, type SuiteDefinition } from './spec.ts';
 import { ran } from './judge.ts';
 import { SuiteError, checkScenarios, checkSuite, scenarioProblems, type SuiteProblem } from './validate.ts';
 
 export interface SetupPrediction {
   /** Index in the scenario's setup steps. */
   step: number;
+  /** The pod's container "main". */
   prediction: Prediction;
+  /** Its other containers, for a pod with more than one. */
+  containers?: PlannedContainer[];
+}
+
+/** A container of a pod besides "main", with the oracle's prediction for it. */
+export interface PlannedContainer {
+  kind: ContainerKind;
+  name: string;
+  /** The image as the scenario names it (img, img:v2, img@digest). */
+  image: string;
+  prediction: Prediction;
+}
+
+/** The pod's containers other than "main", for the plan (undefined for a single-container pod). */
+export function otherContainers(all: readonly ContainerPrediction[]): PlannedContainer[] | undefined {
+  const others = all.filter((c) => c.name !== 'main');
+  return others.length ? others.map((c) => ({ kind: c.kind, name: c.name, image: podImageText(c.pod), prediction: c.prediction })) : undefined;
+}
+
+/** The prediction for a pod's container "main". */
+export function mainPrediction(all: readonly ContainerPrediction[]): Prediction {
+  const main = all.find((c) => c.name === 'main');
+  if (!main) throw new Error('a pod without its container "main"');
+  return main.prediction;
 }
 
 export interface PlannedScenario {
@@ -29,8 +54,10 @@ export interface PlannedScenario {
   spec: ScenarioSpec;
   status: 'planned' | 'not-applicable';
   reason?: string;
-  /** The oracle's prediction for the pod under test (or the configuration's refusal). */
+  /** The oracle's prediction for the pod under test's container "main" (or the configuration's refusal). */
   prediction: Prediction;
+  /** The pod under test's other containers (init, more containers, ephemeral), each predicted and judged. */
+  containers?: PlannedContainer[];
   setup: SetupPrediction[];
   /** Scenarios with the same window share a kubelet configuration and its barriers, and run together. */
   window: string;
@@ -93,18 +120,22 @@ function planChecked(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string
   }
   for (const [i, step] of (spec.setup ?? []).entries()) {
     if ('pod' in step) {
-      const p = model.predict(step.pod);
-      if (p.outcome === 'not-applicable') return { ...base, status: 'not-applicable', reason: `setup: ${p.reason ?? 'not applicable'}`, prediction: p, setup };
-      if (!ran(p.outcome)) {
+      const all = model.predictPod(step.pod);
+      const na = all.find((c) => c.prediction.outcome === 'not-applicable');
+      if (na) return { ...base, status: 'not-applicable', reason: `setup: ${na.prediction.reason ?? 'not applicable'}`, prediction: na.prediction, setup };
+      const stuck = all.find((c) => !ran(c.prediction.outcome));
+      if (stuck) {
+        const p = stuck.prediction;
         const pods = (spec.setup ?? []).filter((x) => 'pod' in x);
         throw new SuiteError([{
           suite: suite.name, scenario: spec.id, path: `setup[${i}]`,
-          problem: `on ${kubelet}, setup step ${i + 1} (setup pod ${pods.indexOf(step) + 1} of ${pods.length}) is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}), and setup pods must run`,
+          problem: `on ${kubelet}, setup step ${i + 1} (setup pod ${pods.indexOf(step) + 1} of ${pods.length}${all.length > 1 ? `, container ${stuck.name}` : ''}) is predicted to end in ${p.outcome} (${p.rules.map((r) => r.id).join(' > ')}), and setup pods must run`,
           fix: 'give the setup pod what it needs to run (a secret of a user that may pull the image, or an image it can pull), or make it the pod under test; "pullproof list --json" shows the rules',
         }]);
       }
-      setup.push({ step: i, prediction: p });
-      model.applyPod(step.pod, p);
+      const containers = otherContainers(all);
+      setup.push({ step: i, prediction: mainPrediction(all), ...(containers ? { containers } : {}) });
+      model.applyContainers(all);
       continue;
     }
     model.applyStep(step);
@@ -113,8 +144,11 @@ function planChecked(suite: SuiteDefinition, spec: ScenarioSpec, kubelet: string
       if (r) return { ...base, status: r.outcome === 'not-applicable' ? 'not-applicable' : 'planned', reason: r.reason, prediction: r, setup };
     }
   }
-  const prediction = model.predict(spec.act);
-  return { ...base, status: prediction.outcome === 'not-applicable' ? 'not-applicable' : 'planned', reason: prediction.reason, prediction, setup };
+  const all = model.predictPod(spec.act);
+  const prediction = mainPrediction(all);
+  const containers = otherContainers(all);
+  const na = all.find((c) => c.prediction.outcome === 'not-applicable')?.prediction;
+  return { ...base, status: na ? 'not-applicable' : 'planned', reason: (na ?? prediction).reason, prediction, ...(containers ? { containers } : {}), setup };
 }
 
 function shardOf(id: string, sorted: string[], total: number): number {

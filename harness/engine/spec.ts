@@ -35,6 +35,11 @@ export interface ImageSpec {
    * <host>/<repository>/<scenario>/<symbol>:v1. For a vendor's plugin (certify --in-cluster).
    */
   host?: string;
+  /**
+   * More tags pushed for the same manifest besides v1 (the same content under another tag of the same
+   * repository): a pod names one with `tag`.
+   */
+  tags?: string[];
 }
 
 export interface UserSpec {
@@ -118,11 +123,61 @@ export interface KubeletSettingsSpec {
 export interface PodSpec {
   namespace: string;
   image: string;
+  /**
+   * The tag the pod names: v1 (default) or one of the image's `tags`. With `digest`, the reference is
+   * <repository>:<tag>@<digest> (tag and digest); without, <repository>:<tag>.
+   */
+  tag?: string;
+  /** Name the image by its manifest digest: <repository>@sha256:... (with `tag`: <repository>:<tag>@sha256:...). */
+  digest?: boolean;
   pullPolicy: PullPolicy;
   /** Secret symbols the pod lists as imagePullSecrets. */
   secrets?: string[];
   serviceAccount?: string;
   privileged?: boolean;
+  /**
+   * Init containers, started one after the other before the pod's containers (each exits at once; one
+   * that cannot start leaves the later ones and the containers unstarted). The pod's image above is its
+   * container "main"; these and the two lists below use the pod's pull secrets and service account.
+   */
+  initContainers?: ContainerSpec[];
+  /** More containers beside "main", started after it in this order. */
+  containers?: ContainerSpec[];
+  /** Ephemeral containers (kubectl debug) added to the pod once its other containers are decided. */
+  ephemeralContainers?: ContainerSpec[];
+}
+
+/** A container of a pod besides "main": each is observed and judged on its own. */
+export interface ContainerSpec {
+  /** Unique in the pod (not "main"): a DNS label. */
+  name: string;
+  /** An image symbol no other container of the pod uses (requests are told apart by repository). */
+  image: string;
+  tag?: string;
+  digest?: boolean;
+  pullPolicy: PullPolicy;
+}
+
+export type ContainerKind = 'init' | 'container' | 'ephemeral';
+
+/** A pod's containers in the order the kubelet decides their images in one sync: init, main, containers, then the ephemeral ones (added later). */
+export function podContainers(p: PodSpec): { kind: ContainerKind; spec: ContainerSpec }[] {
+  return [
+    ...(p.initContainers ?? []).map((spec) => ({ kind: 'init' as const, spec })),
+    { kind: 'container' as const, spec: { name: 'main', image: p.image, tag: p.tag, digest: p.digest, pullPolicy: p.pullPolicy } },
+    ...(p.containers ?? []).map((spec) => ({ kind: 'container' as const, spec })),
+    ...(p.ephemeralContainers ?? []).map((spec) => ({ kind: 'ephemeral' as const, spec })),
+  ];
+}
+
+/** Whether a pod has more than its main container. */
+export function multiContainer(p: PodSpec): boolean {
+  return !!(p.initContainers?.length || p.containers?.length || p.ephemeralContainers?.length);
+}
+
+/** How a pod names its image, as a scenario writes it: img, img:v2, img@digest, img:v1@digest. */
+export function podImageText(p: Pick<PodSpec, 'image' | 'tag' | 'digest'>): string {
+  return `${p.image}${p.tag !== undefined ? `:${p.tag}` : ''}${p.digest ? '@digest' : ''}`;
 }
 
 export type RecordEdit =

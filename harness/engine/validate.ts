@@ -7,7 +7,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import type { FaultSpec, ImageSpec, KubeletSettingsSpec, PodSpec, ProviderSpec, ScenarioSpec, SecretSpec, ServiceAccountSpec, Step, SuiteDefinition, UserSpec, WorldSpec } from './spec.ts';
+import type { ContainerSpec, FaultSpec, ImageSpec, KubeletSettingsSpec, PodSpec, ProviderSpec, ScenarioSpec, SecretSpec, ServiceAccountSpec, Step, SuiteDefinition, UserSpec, WorldSpec } from './spec.ts';
 
 export interface SuiteProblem {
   suite: string;
@@ -52,6 +52,8 @@ function line(p: SuiteProblem): string {
 const repositoryKind = z.enum(['private', 'public', 'allowlisted', 'provider', 'nodewide']);
 const pullPolicy = z.enum(['Always', 'IfNotPresent', 'Never']);
 const symbol = z.string().min(1);
+/** distribution/reference's tag grammar: [\w][\w.-]{0,127}. */
+const tag = z.string().regex(/^[\w][\w.-]{0,127}$/, 'write letters, digits, _ . and - (up to 128 characters, not starting with . or -)');
 
 const image = z.strictObject({
   repository: repositoryKind,
@@ -59,6 +61,7 @@ const image = z.strictObject({
   sameContentAs: symbol.optional(),
   notInRegistry: z.boolean().optional(),
   host: z.string().min(1).optional(),
+  tags: z.array(tag).optional(),
 });
 const user = z.strictObject({ pulls: z.array(symbol) });
 const secret = z.strictObject({
@@ -104,13 +107,25 @@ const kubelet = z.strictObject({
   provider: provider.optional(),
   nodeWideCredentials: z.boolean().optional(),
 });
+const container = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'write a DNS label: lower-case letters, digits and dashes'),
+  image: symbol,
+  tag: tag.optional(),
+  digest: z.boolean().optional(),
+  pullPolicy,
+});
 const pod = z.strictObject({
   namespace: symbol,
   image: symbol,
+  tag: tag.optional(),
+  digest: z.boolean().optional(),
   pullPolicy,
   secrets: z.array(symbol).optional(),
   serviceAccount: symbol.optional(),
   privileged: z.boolean().optional(),
+  initContainers: z.array(container).optional(),
+  containers: z.array(container).optional(),
+  ephemeralContainers: z.array(container).optional(),
 });
 const fault = z.strictObject({
   target: z.enum(['registry', 'token', 'sts']),
@@ -173,7 +188,8 @@ const keysMatch: [
   SameKeys<Output<typeof serviceAccount>, ServiceAccountSpec>, SameKeys<Output<typeof world>, WorldSpec>, SameKeys<Output<typeof provider>, ProviderSpec>,
   SameKeys<Output<typeof kubelet>, KubeletSettingsSpec>, SameKeys<Output<typeof pod>, PodSpec>, SameKeys<Output<typeof fault>, FaultSpec>,
   SameKeys<Output<typeof scenario>, ScenarioSpec>, SameKeys<Omit<Output<typeof suite>, 'scenarios'>, Omit<SuiteDefinition, 'scenarios'>>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  SameKeys<Output<typeof container>, ContainerSpec>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 void keysMatch;
 // Compile-time: every kind of Step has a schema, and no schema is for a step that does not exist.
 type StepKeys = Step extends infer S ? S extends object ? keyof S : never : never;
@@ -265,6 +281,8 @@ function shapeProblems(schema: z.ZodType, value: unknown, prefix: Path): { path:
       out.push({ path: formatPath(path), problem: given === undefined ? 'is required' : `must be ${expected}, not ${describe(given)}`, fix });
     } else if (issue.code === 'too_small' || issue.code === 'too_big') {
       out.push({ path: formatPath(path), problem: `${describe(given)} is out of range (${issue.message.replace(/^Too (small|big): expected [a-z]+ to (have )?/, '')})`, fix: issue.origin === 'string' ? 'write a non-empty name' : 'write a value in range' });
+    } else if (issue.code === 'invalid_format' && path.at(-1) === 'tag') {
+      out.push({ path: formatPath(path), problem: `${describe(given)} is not a tag`, fix: issue.message });
     } else if (issue.code === 'invalid_format') {
       out.push({ path: formatPath(path), problem: `${describe(given)} is not a valid name`, fix: 'use lower-case letters, digits and dashes (it names report folders and ids)' });
     } else if (issue.code === 'invalid_union') {
@@ -337,6 +355,8 @@ function referenceProblems(s: ScenarioSpec): { path: string; problem: string; fi
       else if (w.images[spec.sameContentAs]?.sameContentAs !== undefined) out.push({ path: formatPath([...path, 'sameContentAs']), problem: `"${spec.sameContentAs}" itself shares another image's content (a chain)`, fix: `name the image whose content both share, "${w.images[spec.sameContentAs]?.sameContentAs}"` });
     }
     if (spec.reference !== undefined && spec.host !== undefined) out.push({ path: formatPath(path), problem: 'reference (a docker.io name through the node mirror) and host (a registry host of its own) contradict each other', fix: 'keep one of them' });
+    if (spec.tags !== undefined && spec.reference !== undefined) out.push({ path: formatPath([...path, 'tags']), problem: 'an image with its own reference (a name through the node mirror) has the one tag of that reference', fix: 'remove tags, or remove reference' });
+    if (spec.tags?.includes('v1')) out.push({ path: formatPath([...path, 'tags']), problem: 'v1 is always pushed', fix: 'list only the other tags' });
   }
   for (const [sym, sec] of Object.entries(w.secrets ?? {})) {
     const path = ['world', 'secrets', sym];
@@ -357,9 +377,38 @@ function referenceProblems(s: ScenarioSpec): { path: string; problem: string; fi
     (sa.stsPulls ?? []).forEach((i, k) => ref('image', i, ['world', 'serviceAccounts', sym, 'stsPulls', k]));
   }
 
-  const checkPod = (p: PodSpec, path: Path): void => {
+  const checkImage = (c: Pick<ContainerSpec, 'image' | 'tag' | 'digest'>, path: Path): void => {
+    if (!ref('image', c.image, [...path, 'image'])) return;
+    const img = w.images[c.image];
+    if (img?.reference !== undefined && (c.tag !== undefined || c.digest !== undefined)) {
+      out.push({ path: formatPath([...path, c.tag !== undefined ? 'tag' : 'digest']), problem: `the image "${c.image}" has its own reference (${img.reference}): a pod names it as written there`, fix: 'remove tag and digest, or use an image of the harness registry' });
+    } else if (c.tag !== undefined && c.tag !== 'v1' && !(img?.tags ?? []).includes(c.tag)) {
+      const near = didYouMean(c.tag, ['v1', ...(img?.tags ?? [])]);
+      out.push({ path: formatPath([...path, 'tag']), problem: `the image "${c.image}" has no tag "${c.tag}" (tags: ${['v1', ...(img?.tags ?? [])].join(', ')})`, fix: near ? `did you mean "${near}"? Otherwise add "${c.tag}" to world.images["${c.image}"].tags` : `add "${c.tag}" to world.images["${c.image}"].tags` });
+    }
+  };
+
+  const checkContainers = (p: PodSpec, path: Path, setupPod: boolean): void => {
+    const names = new Map<string, string>([['main', 'the pod\'s own image']]);
+    const images = new Map<string, string>([[p.image, 'main']]);
+    for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
+      (p[list] ?? []).forEach((c, k) => {
+        const at: Path = [...path, list, k];
+        if (setupPod && list === 'ephemeralContainers') out.push({ path: formatPath(at), problem: 'a setup pod has no ephemeral containers (they are added to a running pod under test)', fix: 'move them to act' });
+        checkImage(c, at);
+        if (names.has(c.name)) out.push({ path: formatPath([...at, 'name']), problem: `the name "${c.name}" is taken (${names.get(c.name) ?? ''})`, fix: 'give every container of the pod its own name' });
+        else names.set(c.name, `${list}[${k}]`);
+        const other = images.get(c.image);
+        if (other !== undefined) out.push({ path: formatPath([...at, 'image']), problem: `the image "${c.image}" is also the image of container ${other}: each container's registry requests are told apart by its image's repository`, fix: `declare another image (sameContentAs: "${c.image}" for the same content)` });
+        else images.set(c.image, c.name);
+      });
+    }
+  };
+
+  const checkPod = (p: PodSpec, path: Path, setupPod = false): void => {
     const nsOk = ref('namespace', p.namespace, [...path, 'namespace']);
-    ref('image', p.image, [...path, 'image']);
+    checkImage(p, path);
+    checkContainers(p, path, setupPod);
     (p.secrets ?? []).forEach((sec, k) => {
       if (!ref('secret', sec, [...path, 'secrets', k])) return;
       const ns = w.secrets?.[sec]?.namespace;
@@ -376,7 +425,7 @@ function referenceProblems(s: ScenarioSpec): { path: string; problem: string; fi
   const missing = new Set(Object.entries(w.secrets ?? {}).filter(([, v]) => v.missing).map(([k]) => k));
   (s.setup ?? []).forEach((step, i) => {
     const path: Path = ['setup', i];
-    if ('pod' in step) checkPod(step.pod, [...path, 'pod']);
+    if ('pod' in step) checkPod(step.pod, [...path, 'pod'], true);
     else if ('preload' in step) ref('image', step.preload, [...path, 'preload']);
     else if ('removeImage' in step) ref('image', step.removeImage, [...path, 'removeImage']);
     else if ('records' in step) {

@@ -3,7 +3,7 @@
 // another's check).
 import { randomBytes } from 'node:crypto';
 import { buildImage, type BuiltImage } from './oci.ts';
-import { sleeperElf } from './sleeper.ts';
+import { doneElf, sleeperElf } from './sleeper.ts';
 
 export interface FixtureSpec {
   /** The scenario (or purpose) this image belongs to; written into the marker layer. */
@@ -18,7 +18,7 @@ export async function buildFixtureImage(spec: FixtureSpec): Promise<BuiltImage &
   const image = await buildImage({
     architecture: spec.architecture,
     layers: [
-      [{ path: 'sleeper', content: sleeperElf(spec.architecture), mode: 0o755 }],
+      [{ path: 'sleeper', content: sleeperElf(spec.architecture), mode: 0o755 }, { path: 'done', content: doneElf(spec.architecture), mode: 0o755 }],
       [{ path: 'pullproof/marker', content: `${marker}\n` }],
     ],
     config: {

@@ -2,7 +2,7 @@
 // and SIGCHLD and waits for them with rt_sigtimedwait: on SIGCHLD it reaps children (so it can also
 // serve as a pod sandbox's pause process), on SIGINT or SIGTERM it exits 0 at once. Blocked signals are
 // delivered even to PID 1, which ignores signals it has no handler for; without this, every pod
-// deletion would wait out its 30 s grace period.
+// deletion would wait out its 30 s grace period. Beside it, /done exits 0 at once (init containers).
 
 const CODE = [
   0x48, 0x8d, 0x35, 0x59, 0x00, 0x00, 0x00, //  0: lea rsi, [rip+set]
@@ -45,12 +45,28 @@ const BASE = 0x400000;
 const EHDR = 64;
 const PHDR = 56;
 
+/** exit_group(0) at once: what an init container runs (it must complete for the pod's containers to start). */
+const DONE = [
+  0x31, 0xff, //                               0: xor edi, edi
+  0xb8, 0xe7, 0x00, 0x00, 0x00, //             2: mov eax, 231 (exit_group)
+  0x0f, 0x05, //                               7: syscall
+];
+
 /** The sleeper as an ELF executable for the given architecture. */
 export function sleeperElf(architecture = 'amd64'): Buffer {
+  return elf(CODE, architecture);
+}
+
+/** A program that exits 0 at once, as an ELF executable. */
+export function doneElf(architecture = 'amd64'): Buffer {
+  return elf(DONE, architecture);
+}
+
+function elf(code: readonly number[], architecture: string): Buffer {
   if (architecture !== 'amd64') {
     throw new Error(`the fixture program exists for amd64 only, not ${architecture}; run pullproof on an x86-64 host`);
   }
-  const size = EHDR + PHDR + CODE.length;
+  const size = EHDR + PHDR + code.length;
   const b = Buffer.alloc(size);
   b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0], 0); // ELF, 64-bit, little endian, version 1, SysV
   b.writeUInt16LE(2, 16); // ET_EXEC
@@ -74,6 +90,6 @@ export function sleeperElf(architecture = 'amd64'): Buffer {
   b.writeBigUInt64LE(BigInt(size), EHDR + 32);
   b.writeBigUInt64LE(BigInt(size), EHDR + 40);
   b.writeBigUInt64LE(0x1000n, EHDR + 48);
-  b.set(CODE, EHDR + PHDR);
+  b.set(code, EHDR + PHDR);
   return b;
 }

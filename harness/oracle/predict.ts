@@ -296,11 +296,24 @@ function policyRequiresVerification(policy: string, pulledByKubelet: boolean, li
   }
 }
 
+/** How the runtime found (or did not find) the pod's reference, when it is not a plain tag (A8). */
+function referenceRules(input: OracleInput, rules: Rules): void {
+  const n = normalizeImage(input.pod.image);
+  if (n?.digest) {
+    rule(rules, 'A8.digest-lookup', 'A8', `the runtime looks ${n.tag !== undefined ? 'a tag-and-digest reference' : 'a digest reference'} up by the digest alone (${n.name}@${n.digest.slice(0, 19)}…): a pull of the repository by a tag of that manifest creates the name, loading the tag outside the kubelet does not`);
+  }
+  const others = input.node.otherNames ?? [];
+  if (!input.node.present && others.length) {
+    rule(rules, 'A8.other-name', 'A8', `the runtime has this content only as ${others.map((o) => o.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]{52}/, '@$1…')).join(', ')}: an image is present only under a name the runtime has (another tag or a digest is another name until it is pulled)`);
+  }
+}
+
 function decide(input: OracleInput, facts: MinorFacts, v: Variant, rules: Rules): Decision {
   const k = input.kubelet;
   const pod = input.pod;
   const espOn = !!facts.ensureSecretPulledImages && gateOn(k.version, ENSURE_SECRET_PULLED_IMAGES, k.gates);
   const present = input.node.present;
+  if (pod.pullPolicy !== 'Always') referenceRules(input, rules);
   const alreadyPresent: ExpectedEvent = espOn
     ? { reason: 'Pulled', contains: 'already present on machine and can be accessed by the pod' }
     : { reason: 'Pulled', contains: 'already present on machine' };

@@ -54,6 +54,8 @@ export interface RuntimeModel {
 export interface NodeImageState {
   /** The pod's image string resolves to an image in the CRI (GetImageRef). */
   present: boolean;
+  /** Other names the runtime has for the same content (another tag, the digest), when the pod's name is not one of them. */
+  otherNames?: string[];
   /** The content was loaded outside the kubelet (kind load, ctr import, pre-baked) before any kubelet pull. */
   loadedOutsideKubelet?: boolean;
   /** The kubelet itself pulled (or began to pull: an intent) the image under this very name. */
@@ -142,6 +144,8 @@ export type Outcome =
   | 'pull-fails'
   /** Refused without a pull: ErrImageNeverPull. */
   | 'never-pull'
+  /** Not started: an init container before it did not complete (its image was refused). */
+  | 'not-started'
   /** The kubelet refuses its configuration and does not start. */
   | 'config-refused'
   /** The kubelet crashes (a panic) instead of deciding; only ever a known bug's outcome. */

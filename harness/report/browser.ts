@@ -27,7 +27,10 @@ export interface PageVisit {
   screenshot?: string;
   /** Where the first element of each `rects` selector is on the first screen (CSS px from the top; absent when there is none). */
   rects?: Record<string, { top: number; bottom: number } | undefined>;
+  /** The first screen's height: the window's, less a horizontal scroll bar. */
   viewportHeight?: number;
+  /** Every element of each `boxes` selector: its size (CSS px) and whether it is visible (rendered, not visibility:hidden). */
+  boxes?: Record<string, { width: number; height: number; visible: boolean }[]>;
 }
 
 export interface VisitOptions {
@@ -41,6 +44,10 @@ export interface VisitOptions {
   rects?: string[];
   /** Run the page with JavaScript off (the report must read the same without it). */
   javaScript?: boolean;
+  /** Options to choose, as a user would, before anything is measured: select element selector to option value. */
+  choose?: Record<string, string>;
+  /** Selectors whose every element is measured (after `choose`). */
+  boxes?: string[];
 }
 
 /** Flags: headless, no sandbox (we run as root), nothing that reaches out on its own. */
@@ -77,6 +84,7 @@ export async function visitPage(file: string, o: VisitOptions = {}): Promise<Pag
     page.on('pageerror', (err) => { visit.consoleErrors.push(String((err as Error).message ?? err)); });
     await page.goto(visit.url, { waitUntil: 'load', timeout: 30_000 });
     if (o.waitFor) visit.found = await page.$eval(o.waitFor, (el) => el.textContent ?? '').catch(() => undefined);
+    for (const [sel, value] of Object.entries(o.choose ?? {})) await page.select(sel, value);
     if (o.rects) {
       visit.rects = {};
       for (const sel of o.rects) {
@@ -84,7 +92,17 @@ export async function visitPage(file: string, o: VisitOptions = {}): Promise<Pag
         const box = el ? await el.boundingBox() : null;
         visit.rects[sel] = box ? { top: box.y, bottom: box.y + box.height } : undefined;
       }
-      visit.viewportHeight = VIEWPORT_HEIGHT;
+      // What the window shows above a horizontal scroll bar, if the page has one.
+      visit.viewportHeight = await page.evaluate(() => document.documentElement.clientHeight);
+    }
+    if (o.boxes) {
+      visit.boxes = {};
+      for (const sel of o.boxes) {
+        visit.boxes[sel] = await page.$$eval(sel, (els) => els.map((el) => {
+          const r = el.getBoundingClientRect();
+          return { width: r.width, height: r.height, visible: el.checkVisibility({ visibilityProperty: true }) };
+        }));
+      }
     }
     if (o.screenshot) {
       await page.screenshot({ path: o.screenshot as `${string}.png`, fullPage: o.fullPage ?? true });

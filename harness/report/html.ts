@@ -1,30 +1,21 @@
-// The HTML report: one self-contained page (inline CSS and SVG; no script, no font, no image and no
-// style from anywhere else, and a Content-Security-Policy that forbids loading any), readable offline
-// and safe to archive as a CI artifact. It shows the verdict matrix (kubelet version x policy x pull
-// policy x credential case), the loophole with the feature off beside its closure with it on, a
-// timeline of the run (scenarios overlapping, by window and worker), each failure's detail, the
-// windows, measurements, checks and environment, and the specification's sections for the rules it
+// The HTML report: one self-contained page (inline CSS and SVG; no font, no image and no style from
+// anywhere else; one small inline script, the filters, allowed by its hash in a Content-Security-Policy
+// that forbids loading anything), readable offline, with scripts off, and safe to archive as a CI
+// artifact. Its first screen: the verdict in a sentence, what did not pass, and the verdict matrix as a
+// picture per kubelet version and suite (verification policy x pull policy x credential case, the
+// loophole with the gate off beside it). Then the verdict matrix in words, the loophole beside its
+// closure, a timeline of the run (scenarios overlapping, by window and worker), each failure's detail,
+// the windows, measurements, checks and environment, and the specification's sections for the rules it
 // cites. Every number says how it was measured.
 import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
 import { SPEC_FILE, specSectionsHtml } from './specification.ts';
 import { preReleaseSentence, setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
-import { plainOutcome } from './words.ts';
-
-const h = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-
-/** Verdict words and colours: agree / disagree / known bug / not applicable / error / flaky / not run. */
-export const VERDICT: Record<ScenarioStatus, { word: string; mark: string; cls: string }> = {
-  passed: { word: 'agrees', mark: '✓', cls: 'v-pass' },
-  failed: { word: 'disagrees', mark: '✗', cls: 'v-fail' },
-  'known-bug': { word: 'known bug', mark: '⚑', cls: 'v-bug' },
-  'not-applicable': { word: 'not applicable', mark: '–', cls: 'v-na' },
-  error: { word: 'error', mark: '!', cls: 'v-err' },
-  flaky: { word: 'flaky (agreed on a retry)', mark: '~', cls: 'v-flaky' },
-  'not-run': { word: 'not run', mark: '·', cls: 'v-notrun' },
-  observed: { word: 'observed (not judged)', mark: '◌', cls: 'v-obs' },
-};
+import { contentSecurityPolicy, FILTER_CSS, FILTER_SCRIPT_ELEMENT, filterAttrs, filters } from './filters.ts';
+import { AXES, DETAILED, detailId, FILL, h, VERDICT } from './markup.ts';
+import { PICTURE_CSS, pictures } from './picture.ts';
+import { plainExpected, plainOutcome } from './words.ts';
 
 const CSS = `
 :root{--fg:#1d1f23;--muted:#5f6670;--line:#d8dce1;--bg:#fff}
@@ -44,6 +35,8 @@ details{border:1px solid var(--line);border-radius:6px;margin:8px 0;padding:6px 
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin:8px 0}.pair>div{border-radius:6px;padding:8px 10px}
 svg text{font:11px system-ui,sans-serif;fill:#1d1f23}svg .lane{fill:#f6f7f9}svg .axis{stroke:#9ca3af}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}
+#not-passed-title{margin-top:14px}.scroll{max-height:30vh;overflow:auto;border:1px solid var(--line);margin:6px 0 10px}.scroll>table{margin:0;width:100%}.scroll thead th{position:sticky;top:0}
+@media print{.scroll{max-height:none;overflow:visible}}
 `;
 
 function chip(status: ScenarioStatus, n?: number): string {
@@ -57,22 +50,12 @@ function outcomeText(r: ScenarioResult): string {
   return e ? `${e.outcome}${e.cause ? ` (${e.cause})` : ''}` : '';
 }
 
-/** The expected outcome in plain words (a self-check says so). */
-function plainText(r: ScenarioResult): string {
-  if (r.kind === 'check') return 'self-check';
-  return r.expected ? plainOutcome(r.expected.outcome, r.expected.cause) : '';
-}
-
 function cell(r: ScenarioResult): string {
   const v = VERDICT[r.status];
   const observed = r.observed ? `; observed ${r.observed.outcome}${r.observed.cause ? ` (${r.observed.cause})` : ''}` : '';
   const tip = `${r.name} [${r.key}]: ${v.word}; expected ${outcomeText(r)}${observed}${r.message ? `; ${r.message}` : ''}`;
-  return `<span class="cell ${v.cls}" title="${h(tip)}" data-key="${h(r.key)}" data-outcome="${h(outcomeText(r))}">${v.mark} ${h(plainText(r))}</span>`;
-}
-
-/** The anchor of a scenario's detail (its key made safe for an id). */
-function detailId(r: ScenarioResult): string {
-  return `detail-${r.key.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+  const anchor = DETAILED.includes(r.status) ? '' : ` id="${detailId(r)}"`;
+  return `<span class="cell ${v.cls}" title="${h(tip)}"${anchor} data-key="${h(r.key)}" ${filterAttrs(r)} data-outcome="${h(outcomeText(r))}">${v.mark} ${h(plainExpected(r))}</span>`;
 }
 
 /** The run's verdict in one sentence, in plain words. */
@@ -88,7 +71,7 @@ export function verdictSentence(report: Report): string {
   return `Not judged in full: ${s.errors} scenario(s) could not be judged and ${s.notRun} did not run (a harness or infrastructure problem, not a verdict on the kubelet); ${s.failed} disagreed with the specification.`;
 }
 
-/** The first screen: every scenario that did not pass, worst first, with its cause and a link to its detail. */
+/** The first screen: every scenario that did not pass, worst first, with its cause and a link to its detail (in a box of its own height, so that the matrix picture shows below it). */
 function notPassed(report: Report): string {
   const order: ScenarioStatus[] = ['failed', 'error', 'flaky', 'known-bug', 'observed', 'not-run'];
   const list = order.flatMap((st) => report.scenarios.filter((r) => r.status === st));
@@ -96,21 +79,19 @@ function notPassed(report: Report): string {
   const shown = list.slice(0, 30);
   const what = (r: ScenarioResult): string => {
     if (r.status === 'not-run' || r.status === 'error' || !r.observed) return h(r.message ?? '');
-    return `expected: ${h(plainText(r))}.<br>Observed: ${h(plainOutcome(r.observed.outcome, r.observed.cause))}${r.observed.summary ? ` (${h(r.observed.summary)})` : ''}.${r.status === 'known-bug' && r.expected?.knownBug ? `<br>Known bug kubernetes#${r.expected.knownBug.issue}.` : ''}${r.status === 'failed' && r.message ? `<div class="how">${h(r.message)}</div>` : ''}`;
+    return `expected: ${h(plainExpected(r))}.<br>Observed: ${h(plainOutcome(r.observed.outcome, r.observed.cause))}${r.observed.summary ? ` (${h(r.observed.summary)})` : ''}.${r.status === 'known-bug' && r.expected?.knownBug ? `<br>Known bug kubernetes#${r.expected.knownBug.issue}.` : ''}${r.status === 'failed' && r.message ? `<div class="how">${h(r.message)}</div>` : ''}`;
   };
   return [`<h2 id="not-passed-title">Did not pass (${list.length})</h2>`,
-    `<table id="not-passed"><thead><tr><th>Verdict</th><th>Kubelet</th><th>Scenario</th><th>What happened</th><th></th></tr></thead><tbody>`,
-    ...shown.map((r) => `<tr><td>${chip(r.status)}</td><td>${h(versionLabel(r.kubelet))}</td><td>${h(r.name)}</td><td>${what(r)}</td><td>${r.status === 'not-run' ? '' : `<a href="#${detailId(r)}">details</a>`}</td></tr>`),
+    `<div class="scroll" role="region" aria-label="scenarios that did not pass" tabindex="0"><table id="not-passed"><thead><tr><th>Verdict</th><th>Kubelet</th><th>Scenario</th><th>What happened</th><th></th></tr></thead><tbody>`,
+    ...shown.map((r) => `<tr ${filterAttrs(r)}><td>${chip(r.status)}</td><td>${h(versionLabel(r.kubelet))}</td><td>${h(r.name)}</td><td>${what(r)}</td><td>${r.status === 'not-run' ? '' : `<a href="#${detailId(r)}">details</a>`}</td></tr>`),
     '</tbody></table>',
-    list.length > shown.length ? `<p class="how">… and ${list.length - shown.length} more, each in the details below.</p>` : ''].join('\n');
+    list.length > shown.length ? `<p class="how">… and ${list.length - shown.length} more, each in the details below.</p>` : '', '</div>'].join('\n');
 }
-
-const AXES = ['gate', 'policy', 'pullPolicy', 'credential'] as const;
 
 /** Row label of a scenario in the matrix: gate, policy, pull policy, credential case, then any other labels; the sentence when it has none. */
 function rowOf(r: ScenarioResult): { key: string; cols: string[] } {
   if (!AXES.some((a) => r.labels[a] !== undefined)) return { key: `name:${r.name}`, cols: ['', '', '', '', r.name] };
-  const other = Object.entries(r.labels).filter(([k]) => !(AXES as readonly string[]).includes(k)).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const other = Object.entries(r.labels).filter(([k]) => !AXES.includes(k)).map(([k, v]) => `${k}: ${v}`).join(', ');
   const cols = [r.labels.gate ?? '', r.labels.gate === 'off' && !r.labels.policy ? '(gate off)' : policyOf(r.labels), r.labels.pullPolicy ?? '', r.labels.credential ?? '', other];
   return { key: cols.join('\u0000'), cols };
 }
@@ -131,14 +112,14 @@ function matrix(report: Report): string {
       rows.set(row.key, entry);
     }
     const sorted = [...rows.values()].sort((a, b) => a.cols.join('|').localeCompare(b.cols.join('|')));
-    out.push(`<h3>Suite <code>${h(suite)}</code></h3>`,
+    out.push(`<section data-filter-group><h3>Suite <code>${h(suite)}</code></h3>`,
       `<table class="matrix"><thead><tr><th>Gate</th><th>Policy</th><th>Pull policy</th><th>Credential</th><th>Other</th>${kubelets.map((k) => `<th>kubelet ${h(versionLabel(k))}</th>`).join('')}</tr></thead><tbody>`,
-      ...sorted.map((row) => `<tr>${row.cols.map((c) => `<td>${h(c)}</td>`).join('')}${kubelets.map((k) => `<td>${(row.by.get(k) ?? []).map(cell).join('') || '<span class="muted">not in this run</span>'}</td>`).join('')}</tr>`),
-      '</tbody></table>');
+      ...sorted.map((row) => `<tr data-filter-group>${row.cols.map((c) => `<td>${h(c)}</td>`).join('')}${kubelets.map((k) => `<td>${(row.by.get(k) ?? []).map(cell).join('') || '<span class="muted">not in this run</span>'}</td>`).join('')}</tr>`),
+      '</tbody></table></section>');
   }
   if (checks.length) {
     out.push('<h3>Harness self-checks</h3><table><thead><tr><th>Suite</th><th>Check</th><th>Verdict</th><th>Time</th></tr></thead><tbody>',
-      ...checks.map((r) => `<tr><td><code>${h(r.suite)}</code></td><td>${h(r.name)}</td><td>${cell(r)}${r.message ? `<div class="muted">${h(r.message)}</div>` : ''}</td><td class="num">${r.seconds.toFixed(1)} s</td></tr>`),
+      ...checks.map((r) => `<tr data-filter-group><td><code>${h(r.suite)}</code></td><td>${h(r.name)}</td><td>${cell(r)}${r.message ? `<div class="muted">${h(r.message)}</div>` : ''}</td><td class="num">${r.seconds.toFixed(1)} s</td></tr>`),
       '</tbody></table>');
   }
   return out.join('\n');
@@ -157,8 +138,6 @@ function loophole(report: Report): string {
   const side = (r: ScenarioResult, title: string): string => `<div class="${VERDICT[r.status].cls}"><strong>${h(title)}</strong><br>${h(r.name)}<br>expected <code>${h(outcomeText(r))}</code>${r.observed ? `, observed <code>${h(r.observed.outcome)}</code>` : ''}: ${h(VERDICT[r.status].word)}${r.observed ? `<div class="muted">${h(r.observed.summary)}</div>` : r.message ? `<div class="muted">${h(r.message)}</div>` : ''}</div>`;
   return pairs.map(([off, on]) => `<h3>${h(off.suite)} on kubelet ${h(off.kubelet)}: ${h(off.labels.pullPolicy ?? '')}, ${h(off.labels.credential ?? '')}</h3><div class="pair">${side(off, 'KubeletEnsureSecretPulledImages off (the loophole)')}${side(on, 'KubeletEnsureSecretPulledImages on (its closure)')}</div>`).join('\n');
 }
-
-const FILL: Record<ScenarioStatus, string> = { passed: '#66bb6a', failed: '#e53935', 'known-bug': '#ab47bc', 'not-applicable': '#b0b7bf', error: '#fb8c00', flaky: '#e0b400', 'not-run': '#d1d5db', observed: '#64b5f6' };
 
 /** The run as SVG: one band per window (and worker), scenarios as bars packed into rows so overlapping ones sit one above the other. */
 export function timeline(report: Report): string {
@@ -247,6 +226,11 @@ function detail(r: ScenarioResult): string {
     rows.push(`<h4>Requests attributed to this scenario (${o.requests.length})</h4><table><thead><tr><th>At</th><th>Target</th><th>Request</th><th>Status</th><th>Identity</th><th>Fault</th></tr></thead><tbody>`,
       ...o.requests.slice(0, 50).map((q) => `<tr><td>${h(q.at)}</td><td>${h(q.target)}</td><td>${h(q.method)} ${h(q.kind)}</td><td class="num">${q.status}</td><td>${h(q.identity)}</td><td>${h(q.fault ?? '')}</td></tr>`), '</tbody></table>');
   }
+  if (r.containers?.length) {
+    rows.push('<h4>Containers</h4><p class="how">The table above is container main; each container of the pod is judged on its own, and the scenario is as bad as its worst.</p><table><thead><tr><th>Container</th><th>Verdict</th><th>Expected (oracle)</th><th>Observed</th></tr></thead><tbody>',
+      ...r.containers.map((c) => `<tr><td><code>${h(c.name)}</code> (${h(c.kind)}, <code>${h(c.image)}</code>)</td><td><span class="chip ${VERDICT[c.status].cls}">${VERDICT[c.status].mark} ${h(VERDICT[c.status].word)}</span></td><td>${h(plainOutcome(c.expected.outcome, c.expected.cause))} <code>${h(c.expected.rules.map((x) => x.id).join(' > '))}</code></td><td>${c.observed ? `${h(plainOutcome(c.observed.outcome, c.observed.cause))}<div>${h(c.observed.summary)}</div>` : 'no observation'}${c.message ? `<div>${h(c.message)}</div>` : ''}</td></tr>`),
+      '</tbody></table>');
+  }
   if (r.setup.length) rows.push(`<h4>Setup</h4><ul>${r.setup.map((s) => `<li>${s.ok ? '✓' : '✗'} ${h(s.what)}: expected <code>${h(s.expected)}</code>, observed <code>${h(s.observed)}</code></li>`).join('')}</ul>`);
   if (r.attempts.length) rows.push(`<h4>Attempts</h4><ul>${r.attempts.map((a) => `<li>attempt ${a.attempt}: ${h(VERDICT[a.status].word)} after ${a.seconds.toFixed(1)} s${a.message ? `: ${h(a.message)}` : ''}</li>`).join('')}</ul>`);
   if (r.notes?.length) rows.push(`<h4>Notes</h4><ul>${r.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`);
@@ -257,7 +241,7 @@ function detail(r: ScenarioResult): string {
 export function renderHtml(report: Report): string {
   const s = report.summary;
   const counts: [ScenarioStatus, number][] = [['passed', s.passed], ['failed', s.failed], ['known-bug', s.knownBugs], ['flaky', s.flaky], ['error', s.errors], ['not-applicable', s.notApplicable], ['not-run', s.notRun], ['observed', s.observed ?? 0]];
-  const problems = report.scenarios.filter((r) => ['failed', 'error', 'known-bug', 'flaky', 'observed'].includes(r.status));
+  const problems = report.scenarios.filter((r) => DETAILED.includes(r.status));
   const failOpen = report.scenarios.filter((r) => r.failOpen);
   const failedChecks = report.checks.filter((c) => !c.ok);
   const setAsideHtml = setAsideSentence(report, { count: (n) => `<strong>${n}</strong>`, key: (k) => `<code>${h(k)}</code>` });
@@ -275,8 +259,10 @@ export function renderHtml(report: Report): string {
     report.mergedFrom ? `<p>Merged from ${report.mergedFrom.length} shard report(s): ${report.mergedFrom.map((m) => `run <code>${h(m.runId)}</code>${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''} from <code>${h(m.reportDir)}</code>`).join('; ')}.</p>` : '',
     sentence,
     verdict,
+    filters(report),
     notPassed(report),
     failOpen.length ? `<div class="banner bad" id="fail-open"><strong>Fails open:</strong> ${failOpen.length} observed scenario(s) ran a pod the oracle's fail-safe reading refuses (a pod without the credentials runs a private image): ${failOpen.map((r) => `<code>${h(r.key)}</code>`).join(', ')}.</div>` : '',
+    pictures(report),
     `<div class="chips" id="counts">${counts.map(([st, n]) => chip(st, n)).join('')}<span class="chip v-na">${s.total} scenario(s)</span></div>`,
     setAsideHtml ? `<p id="set-aside" class="how">${setAsideHtml}</p>` : '',
     // A bench report (pullproof bench latency): its tables and plots come first.
@@ -323,13 +309,14 @@ export function renderHtml(report: Report): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy()}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${h(title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${PICTURE_CSS}${FILTER_CSS}</style>
 </head>
 <body>
 ${body.filter(Boolean).join('\n')}
+${FILTER_SCRIPT_ELEMENT}
 </body>
 </html>
 `;

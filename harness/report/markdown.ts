@@ -48,6 +48,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
     for (const x of problems) {
       lines.push(`- **${ICON[x.status]}** ${x.name} [${x.kubelet}]: ${cell(x.message ?? '')}`);
       if (x.expected?.rules.length) lines.push(`  - rules: ${x.expected.rules.map((q) => `[${q.id}](${specHref(q.id, opts.dir)})`).join(' > ')}`);
+      for (const c of x.containers ?? []) lines.push(`  - container ${c.name} (${c.kind}, \`${c.image}\`): ${ICON[c.status]}, expected ${c.expected.outcome}${c.expected.cause ? ` (${c.expected.cause})` : ''}, observed ${c.observed?.outcome ?? 'nothing'}${c.observed?.cause ? ` (${c.observed.cause})` : ''}`);
       if (x.bundle) lines.push(`  - reproduction bundle: \`${x.bundle}\``);
       if (x.kind === 'oracle') lines.push(`  - rerun alone: \`${rerunCommand(x)}\``);
     }

@@ -178,6 +178,21 @@ export interface ScenarioResult {
   bundle?: string;
   /** Where the scenario's busy time went (oracle scenarios that ran). */
   stages?: ScenarioStages;
+  /** The pod under test's containers besides "main" (expected and observed are main's), each judged on its own. */
+  containers?: ContainerResult[];
+}
+
+/** A container of the pod under test besides "main": predicted, observed and judged on its own. */
+export interface ContainerResult {
+  kind: 'init' | 'container' | 'ephemeral';
+  name: string;
+  /** The image as the scenario names it (img, img:v2, img@digest). */
+  image: string;
+  status: ScenarioStatus;
+  /** What disagreed, and notes. */
+  message?: string;
+  expected: Expectation;
+  observed?: Observation;
 }
 
 export interface WindowResult {

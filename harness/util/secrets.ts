@@ -130,9 +130,11 @@ const Q = String.raw`(?:\\*["'])?`;
 // Go's map[Authorization:[Basic x]], ?authorization=Bearer%20x; Proxy-Authorization and Docker's
 // X-Registry-Auth (base64 JSON with the password) too. The scheme word stays, the credential goes.
 // The value is on the same line: YAML's "authorization:" followed by an indented block is a kubelet
-// config, not a header.
+// config, not a header. Without a scheme word the credential is one token of 8 or more characters with a
+// digit or a symbol in it, so prose ("Image Pulling Authorization: fix the allowlisting policy", a pull
+// request's title in the specification) is left alone.
 const AUTH_HEADER = new RegExp(
-  String.raw`((?:proxy-)?authorization|x-registry-auth)(${Q}[ \t]*[:=][ \t]*\[?[ \t]*${Q}[ \t]*)((?:basic|bearer|token|digest|negotiate|aws4-hmac-sha256)(?:[ \t]|%20|\+)+)?([^"'\\\]\r\n,}&\s][^"'\\\]\r\n,}&]*)`,
+  String.raw`((?:proxy-)?authorization|x-registry-auth)(${Q}[ \t]*[:=][ \t]*\[?[ \t]*${Q}[ \t]*)(?:((?:basic|bearer|token|digest|negotiate|aws4-hmac-sha256)(?:[ \t]|%20|\+)+)([^"'\\\]\r\n,}&\s][^"'\\\]\r\n,}&]*)|(?=[^"'\\\]\r\n,}&\s]*[0-9+/=_.~-])[^"'\\\]\r\n,}&\s]{8,})`,
   'gi');
 // scheme://user:password@host: the password goes.
 const URL_USERINFO = /(:\/\/[^/\s:@"'<>]*:)([^/\s@"'<>]+)(@)/g;
@@ -152,7 +154,7 @@ function redactShapes(text: string): string {
   let out = text;
   if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_PRIVATE_KEY, `-----BEGIN $1PRIVATE KEY----- ${REDACTED} -----END $1PRIVATE KEY-----`);
   if (out.includes('eyJ')) out = out.replace(JWT_SHAPE, REDACTED);
-  out = out.replace(AUTH_HEADER, `$1$2$3${REDACTED}`);
+  out = out.replace(AUTH_HEADER, (_m, name: string, sep: string, scheme: string | undefined) => `${name}${sep}${scheme ?? ''}${REDACTED}`);
   if (out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED}$3`);
   return out.replace(CREDENTIAL_FIELD, `$1${REDACTED}`);
 }

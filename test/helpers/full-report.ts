@@ -48,6 +48,16 @@ export const fullReport: Full<Report> = {
     failOpen: false,
     swaps: [{ from: 'v1.34.4', to: 'v1.35.4', seconds: 21, recordsBefore: { img: 'v1alpha1' }, recordsAfter: { img: 'v1beta1' }, expectedAfter: { img: 'v1beta1' }, ok: true }],
     attempts: [{ attempt: 1, status: 'failed', startedAt: at, seconds: 3, message: 'm' }], worker: 'w', window: 1, startedAt: at, finishedAt: at, seconds: 3, bundle: 'bundles/x', stages: { world: 0.8, setupPods: 1.4, setupSteps: 0.1, podUnderTest: 1.2, podDecisions: [1.3, 1.1] },
+    containers: [{
+      kind: 'init', name: 'init-1', image: 'other:v2@digest', status: 'passed', message: 'm',
+      expected: { outcome: 'runs-cached', cause: 'denied', reason: 'r', registryContact: false, event: { reason: 'Pulled', contains: 'already present' }, record: { kind: 'unchanged' }, stsExchanges: 0, mustPullCheck: 'credentialPolicyAllowed', rules: [{ id: 'A9.init', section: 'A9', text: 't' }], knownBug: { issue: 138175, title: 't', outcome: 'runs-cached', cause: 'denied', mustPullCheck: 'mustAuthenticate' }, uncertain: ['u'] },
+      observed: {
+        outcome: 'runs-cached', cause: 'unknown', summary: 's', phase: 'Running', container: { state: 'terminated', reason: 'Completed', message: 'm' },
+        events: [{ type: 'Normal', reason: 'Pulled', message: 'm', count: 1, at }], requests: [{ target: 'registry', kind: 'manifest', method: 'HEAD', status: 200, identity: 'u', authScheme: 'bearer', at, fault: 'f' }],
+        record: { name: 'registry/other', imageRef: 'sha256:2', entry, unreadable: 'u' }, kubeletRefused: 'k', timings: { createdAt: at, decidedAt: at, seconds: 1 }, metrics: { m: 1 }, recovery: { ran: true, seconds: 1, state: 'running' },
+        setAside: [{ decidedAt: at, outcome: 'pull-fails', summary: 's', secrets: ['pull-a'], evidence: 'e', seconds: 1 }], secretsUnread: 'u',
+      },
+    }],
   }],
   checks: [{ name: 'cleanup', ok: true, message: 'm' }],
   measurements: [{ name: 'kubelet restart to Ready', value: 6, unit: 's', how: 'median of restarts', samples: 1 }],
