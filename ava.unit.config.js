@@ -19,6 +19,7 @@ export const NEEDS_ROOT_OR_DOCKER = {
   'test/interruptions.test.ts': 'whole registry runs interrupted: registry container, run network, fence',
   'test/infrastructure-loss.test.ts': 'registry runs whose registry container or Docker engine goes away',
   'test/node-image.test.ts': 'node image build, kind clusters',
+  'test/node-agent.test.ts': 'kind cluster (the node agent through its kubeconfig)',
   'test/registry.test.ts': 'registry container',
   'test/report-html.test.ts': "Debian's Chromium in unshare -n (root)",
   'test/secrets-flow.test.ts': 'whole registry run',

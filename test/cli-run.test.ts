@@ -13,7 +13,7 @@ import { TEST_ENTRY, leftovers, pullproof, runIdFrom, start } from './helpers/cl
 test('an unknown suite is a usage error: exit 2, naming the flag and the fix', async (t) => {
   const r = await pullproof(['run', '--suite', 'no-such-suite']);
   t.is(r.code, 2);
-  t.regex(r.stderr, /--suite: no suite named "no-such-suite"\. Fix: use one of: smoke, loophole, ensure-secret-pulled, preloaded-and-allowlisted, kubelet-restarts, service-account-tokens, registry-faults, gate-flips, upgrades, rollbacks, registry, or all/);
+  t.regex(r.stderr, /--suite: no suite named "no-such-suite"\. Fix: use one of: smoke, loophole, ensure-secret-pulled, image-references, pod-shapes, preloaded-and-allowlisted, kubelet-restarts, service-account-tokens, registry-faults, gate-flips, upgrades, rollbacks, registry, or all/);
 });
 
 test('a kubelet version pullproof does not model is a usage error before anything starts', async (t) => {

@@ -13,6 +13,7 @@ import { registerCache } from './cache.ts';
 import { registerReport } from './report.ts';
 import { registerVersions } from './versions.ts';
 import { registerRun } from './run.ts';
+import { registerAgent } from './agent.ts';
 
 const DEFAULT_SUITE = 'smoke';
 
@@ -55,6 +56,7 @@ export function buildCli(): Command {
     });
 
   registerRun(program, DEFAULT_SUITE);
+  registerAgent(program);
 
   program.command('cleanup')
     .description('remove what crashed or killed runs left: containers, networks, volumes, fence rules, work folders')

@@ -1,6 +1,6 @@
 // The Kubernetes API as the suites use it (client-node, cluster-admin kubeconfig from kind): namespaces,
 // pull secrets, pods pinned to a node, and waiting for the outcome a user would see on a pod.
-import { CoreV1Api, KubeConfig, Watch, type V1Container, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type V1Container, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
 import { registerSecret } from '../util/secrets.ts';
 
 export interface PullSecretSpec {
@@ -65,9 +65,10 @@ export class Kube {
   readonly core: CoreV1Api;
   readonly config: KubeConfig;
 
-  constructor(kubeconfigYaml: string) {
+  constructor(kubeconfigYaml: string, context?: string) {
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfigYaml);
+    if (context !== undefined) kc.setCurrentContext(context);
     this.config = kc;
     this.core = kc.makeApiClient(CoreV1Api);
   }
@@ -224,6 +225,54 @@ export class Kube {
   async events(namespace: string, podName: string): Promise<CoreV1Event[]> {
     const list = await this.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${podName}` });
     return list.items;
+  }
+
+  /** Waits until a pod is gone (deleted and its deletion finished), up to timeoutMs. */
+  async waitPodGone(namespace: string, name: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await this.core.readNamespacedPod({ namespace, name });
+      } catch (err) {
+        if (isCode(err, 404)) return;
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`pod ${namespace}/${name} was still there after ${timeoutMs / 1000} s`);
+  }
+
+  /** A node's Ready condition: its status and last heartbeat ("True 2026-12-07T12:00:00Z"). */
+  async nodeReady(name: string): Promise<string> {
+    const n = await this.core.readNode({ name });
+    const c = n.status?.conditions?.find((x) => x.type === 'Ready');
+    return c ? `${c.status} ${c.lastHeartbeatTime ? new Date(c.lastHeartbeatTime as unknown as string).toISOString() : ''}` : 'no Ready condition';
+  }
+
+  /** GET through the API server's node proxy to the kubelet (configz, metrics). */
+  async nodeProxy(name: string, path: string): Promise<string> {
+    // The client parses a JSON answer (configz) and hands text (metrics) through.
+    const body: unknown = await this.core.connectGetNodeProxyWithPath({ name, path });
+    return typeof body === 'string' ? body : JSON.stringify(body);
+  }
+
+  /** Cordons or uncordons a node. */
+  async setUnschedulable(name: string, unschedulable: boolean): Promise<void> {
+    await this.core.patchNode({ name, body: [{ op: 'add', path: '/spec/unschedulable', value: unschedulable }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+  }
+
+  /** Evicts every pod on a node but daemon sets' and those of the namespaces kept (as kubectl drain does). */
+  async evictPodsOn(node: string, keep: readonly string[]): Promise<void> {
+    const pods = await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    for (const p of pods.items) {
+      const ns = p.metadata?.namespace ?? '';
+      if (keep.includes(ns) || p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) continue;
+      try {
+        await this.core.createNamespacedPodEviction({ namespace: ns, name: p.metadata?.name ?? '', body: { metadata: { name: p.metadata?.name, namespace: ns } } });
+      } catch (err) {
+        if (!isCode(err, 404)) throw err;
+      }
+    }
   }
 
   async deletePod(namespace: string, name: string): Promise<void> {

@@ -78,8 +78,7 @@ export class KindNode {
       if (signal?.aborted) throw new HarnessError(`${this.name}: waiting for Ready aborted`);
       const health = await this.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true, signal });
       if (health.exitCode === 0) {
-        const cond = await this.kubectl(['get', 'node', this.name, '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}'], { allowFailure: true, signal });
-        last = cond.stdout.trim() || cond.stderr.trim();
+        last = await this.readyStatus(signal);
         const [status, beat] = last.split(' ');
         if (status === 'True' && beat && new Date(beat).getTime() >= Math.floor(since.getTime() / 1000) * 1000) return;
       } else {
@@ -91,9 +90,25 @@ export class KindNode {
     throw new HarnessError(`${this.name}: the kubelet was not Ready within ${timeoutMs / 1000}s (last: ${last})`, redact(journal.stdout));
   }
 
+  /** The node's Ready condition, "<status> <lastHeartbeatTime>" (or why it cannot be read). */
+  protected async readyStatus(signal?: AbortSignal): Promise<string> {
+    const cond = await this.kubectl(['get', 'node', this.name, '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}'], { allowFailure: true, signal });
+    return cond.stdout.trim() || cond.stderr.trim();
+  }
+
+  /** A GET to the kubelet through the API server's node proxy (configz, metrics). */
+  protected async kubeletGet(path: string): Promise<string> {
+    return (await this.kubectl(['get', '--raw', `/api/v1/nodes/${this.name}/proxy/${path}`])).stdout;
+  }
+
+  /** Copies a file of this machine onto the node. */
+  protected async copyIn(file: string, dest: string): Promise<void> {
+    await run(['docker', 'cp', file, `${this.name}:${dest}`], { timeoutMs: 120_000 });
+  }
+
   /** The kubelet's running configuration, as it reports it on /configz. */
   async configz(): Promise<Record<string, unknown>> {
-    const raw = (await this.kubectl(['get', '--raw', `/api/v1/nodes/${this.name}/proxy/configz`])).stdout;
+    const raw = await this.kubeletGet('configz');
     return (JSON.parse(raw) as { kubeletconfig: Record<string, unknown> }).kubeletconfig;
   }
 
@@ -218,7 +233,7 @@ export class KindNode {
       await this.exec(['cp', '-p', '/usr/bin/kubelet.pullproof-orig', '/usr/bin/kubelet']);
       return;
     }
-    await run(['docker', 'cp', binary, `${this.name}:/usr/bin/kubelet.pullproof-new`], { timeoutMs: 120_000 });
+    await this.copyIn(binary, '/usr/bin/kubelet.pullproof-new');
     await this.exec(['sh', '-c', 'chmod 0755 /usr/bin/kubelet.pullproof-new && mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet']);
   }
 
@@ -233,7 +248,7 @@ export class KindNode {
 
   // ---- observation -------------------------------------------------------------------------------
   async metrics(): Promise<string> {
-    return (await this.kubectl(['get', '--raw', `/api/v1/nodes/${this.name}/proxy/metrics`])).stdout;
+    return this.kubeletGet('metrics');
   }
 
   async logsSince(since: Date, unit: 'kubelet' | 'containerd' = 'kubelet'): Promise<string> {

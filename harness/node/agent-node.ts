@@ -1,0 +1,79 @@
+// A node of a cluster pullproof did not create, reached through its node agent and the cluster's API:
+// the same operations as a kind node (harness/node/kind-node.ts: kubelet configuration, restarts, pull
+// records, containerd images, journals, metrics), with each primitive swapped: commands run through the
+// agent instead of `docker exec`, the node's Ready condition and the kubelet's configz and metrics come
+// from the API server, a drain is a cordon and evictions, and files are copied in through stdin.
+import { readFileSync } from 'node:fs';
+import { HarnessError } from '../errors.ts';
+import type { Kube } from '../cluster/kube.ts';
+import type { RunOptions, RunResult } from '../util/exec.ts';
+import { AGENT_NAMESPACE, type NodeAgent } from './agent.ts';
+import { KindNode } from './kind-node.ts';
+
+export class AgentNode extends KindNode {
+  private readonly agent: NodeAgent;
+  private readonly kube: Kube;
+
+  constructor(agent: NodeAgent, kube: Kube) {
+    super(agent.node, '');
+    this.agent = agent;
+    this.kube = kube;
+  }
+
+  override exec(args: string[], o: RunOptions = {}): Promise<RunResult> {
+    return this.agent.exec(args, o);
+  }
+
+  /** There is no control-plane container to run kubectl in: every caller goes through the API instead. */
+  override kubectl(args: string[]): Promise<RunResult> {
+    return Promise.reject(new HarnessError(`kubectl ${args.join(' ')}: a node reached through its agent has no control-plane container; this operation is not available on a cluster pullproof did not create`));
+  }
+
+  protected override async readyStatus(): Promise<string> {
+    return this.kube.nodeReady(this.name).catch((err: unknown) => `cannot read the node: ${(err as Error).message}`);
+  }
+
+  protected override kubeletGet(path: string): Promise<string> {
+    return this.kube.nodeProxy(this.name, path);
+  }
+
+  protected override async copyIn(file: string, dest: string): Promise<void> {
+    await this.exec(['sh', '-c', `cat > '${dest}'`], { input: readFileSync(file), timeoutMs: 300_000 });
+  }
+
+  /**
+   * Runs a host command detached from this exec (a transient systemd unit), for what stops the kubelet:
+   * the agent's exec is served by the kubelet, so a restart through it would cut its own stream.
+   */
+  private async detached(script: string): Promise<void> {
+    await this.exec(['systemd-run', '--collect', '--no-block', '--unit', `pullproof-kubelet-${Date.now()}`, 'sh', '-c', script]);
+  }
+
+  /** Restarts the kubelet (detached) and waits for its healthz and a fresh Ready condition. */
+  override async restartKubelet(timeoutMs = 180_000): Promise<number> {
+    const t0 = performance.now();
+    const since = new Date(Date.now() - 1000);
+    await this.detached('systemctl restart kubelet');
+    await this.waitReady(since, timeoutMs);
+    return (performance.now() - t0) / 1000;
+  }
+
+  /** Not yet on a node reached through its agent: the kubelet serves the agent's exec, so a swap must run detached (measured work left). */
+  override swapKubelet(binary: string): Promise<number> {
+    return Promise.reject(new HarnessError(`${this.name}: swapping the kubelet for ${binary} is not available yet on a node reached through its agent`));
+  }
+
+  /** The kubelet cannot be stopped around an install on a node reached through it: swapKubelet stages and swaps in one detached step. */
+  override installKubelet(binary: string | 'original'): Promise<void> {
+    return Promise.reject(new HarnessError(`${this.name}: kubelet ${binary} cannot be installed while the kubelet is stopped on a node reached through its agent (the kubelet serves the agent's exec); use swapKubelet`));
+  }
+
+  override async drain(): Promise<void> {
+    await this.kube.setUnschedulable(this.name, true);
+    await this.kube.evictPodsOn(this.name, [AGENT_NAMESPACE, 'kube-system']);
+  }
+
+  override async uncordon(): Promise<void> {
+    await this.kube.setUnschedulable(this.name, false);
+  }
+}
