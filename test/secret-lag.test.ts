@@ -6,6 +6,7 @@
 import test from 'ava';
 import { refusalRecorded, refusedAttempts, secretReadFailures, setAsideDecision } from '../harness/engine/observe.ts';
 import type { ObservedEvent } from '../harness/report/types.ts';
+import { lagOf } from '../harness/bench/cluster/pod-start.ts';
 
 const at = '2026-12-07T01:00:00.000Z';
 const ev = (reason: string, message: string, count = 1): ObservedEvent => ({ type: reason === 'Pulling' ? 'Normal' : 'Warning', reason, message, count, at });
@@ -82,4 +83,23 @@ test('refused attempts are counted from the "Error: <reason>" events, not the ba
   t.is(refusedAttempts(events), 3);
   t.true(refusalRecorded({ decided: true, container: { state: 'waiting', reason: 'ImagePullBackOff' } }, [ERR_PULL]));
   t.false(refusalRecorded({ decided: true, container: { state: 'waiting', reason: 'ErrImageNeverPull' } }, [ERR_PULL]));
+});
+
+// The bench: a pod start whose pull failed with the lag's evidence measured a pull without credentials.
+const benchPod = { namespace: ns, name: 'act', pullSecrets: ['pull-a'] };
+const BENCH_FAILURE = 'pod pp-k1-a/act: ErrImagePull: failed to pull and unpack image "registry.pullproof.test:5443/private/bench/gate-off:v1": failed to resolve reference: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed';
+
+test('bench: a failed pull of a pod start with the kubelet saying it could not read the pod\'s secret is set aside, naming it (1.35 event, 1.37 log line)', (t) => {
+  t.deepEqual(lagOf(benchPod, BENCH_FAILURE, [LAG_EVENT, FAILED_401], [])?.secrets, ['pull-a']);
+  const from137 = lagOf(benchPod, BENCH_FAILURE, [FAILED_401], [LOG_137]);
+  t.deepEqual(from137?.secrets, ['pull-a']);
+  t.regex(from137?.message ?? '', /pulled without its pull secret pull-a, which exists \(kubelet log: Unable to retrieve pull secret/);
+});
+
+test('bench: the same failure without that evidence, a pod without pull secrets, or a failure that is not a pull, fails the pod start', (t) => {
+  t.is(lagOf(benchPod, BENCH_FAILURE, [FAILED_401, ERR_PULL], []), undefined);
+  t.is(lagOf({ namespace: ns, name: 'act' }, BENCH_FAILURE, [LAG_EVENT], [LOG_137]), undefined);
+  t.is(lagOf(benchPod, 'pod pp-k1-a/act: not running within 120 s', [LAG_EVENT], [LOG_137]), undefined);
+  // Another pod's line is not this pod's evidence.
+  t.is(lagOf(benchPod, BENCH_FAILURE, [], [LOG_137.replace('/act"', '/other"')]), undefined);
 });

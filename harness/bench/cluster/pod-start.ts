@@ -11,7 +11,10 @@ import type { StsStack } from '../../identity/stack.ts';
 import type { KindNode } from '../../node/kind-node.ts';
 import type { RequestRecord } from '../../proxy/records.ts';
 import type { RegistryStack } from '../../registry/stack.ts';
+import { podEvents, SECRET_LOG_TEXT, secretReadFailures, unreadExisting } from '../../engine/observe.ts';
+import { redact } from '../../util/secrets.ts';
 import { KUBELET_MARKERS } from '../parse-klog.ts';
+import type { ObservedEvent } from '../../report/types.ts';
 import type { RawPodStart } from '../sample.ts';
 import type { ScheduledSample } from '../schedule.ts';
 
@@ -144,6 +147,50 @@ async function journals(node: KindNode, since: Date, pod: string): Promise<{ kub
   }
 }
 
+/**
+ * A pod start whose image pull failed while the kubelet said it could not read a pull secret the pod
+ * lists (every bench secret exists before its pod): the node authorizer had not yet linked the pod to
+ * the node when the kubelet fetched the secret. The attempt measured a pull without credentials, not
+ * the arm, so it is set aside (counted in the report) and the pod start is made again with a new pod.
+ */
+export class SecretNotRead extends HarnessError {
+  readonly secrets: string[];
+  constructor(pod: string, secrets: string[], evidence: string, cause: string) {
+    super(`pod ${pod}: the kubelet pulled without its pull secret ${secrets.join(', ')}, which exists (${evidence.slice(0, 200)}): ${cause.slice(0, 200)}`);
+    this.secrets = secrets;
+  }
+}
+
+/**
+ * A failed pod start's set-aside reason from what the kubelet wrote about the pod (its events and log
+ * lines), or undefined: only a pull failure of a pod with pull secrets, with the kubelet saying it could
+ * not read one of them, is the lag; any other failure fails the pod start.
+ */
+export function lagOf(pod: Pick<PodSpec, 'namespace' | 'name' | 'pullSecrets'>, failure: string, events: readonly ObservedEvent[], logLines: readonly string[]): SecretNotRead | undefined {
+  const listed = pod.pullSecrets ?? [];
+  if (!listed.length || !/ErrImagePull|ImagePullBackOff/.test(failure)) return undefined;
+  const f = secretReadFailures(events, logLines, pod.namespace, pod.name);
+  const unread = unreadExisting(f, listed, listed);
+  return unread.length ? new SecretNotRead(`${pod.namespace}/${pod.name}`, unread, redact(f.text ?? ''), redact(failure)) : undefined;
+}
+
+/** The lag's evidence for a failed pod start, read from the cluster and the node, or undefined. */
+async function secretNotRead(env: PodStartEnv, pod: PodSpec, since: Date, failure: string): Promise<SecretNotRead | undefined> {
+  const listed = pod.pullSecrets ?? [];
+  if (!listed.length || !/ErrImagePull|ImagePullBackOff/.test(failure)) return undefined;
+  // The event and the log line are written around the failed pull, not before it: read for up to 3 s.
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const [events, lines] = await Promise.all([
+      podEvents(env.kube, pod.namespace, pod.name).catch(() => []),
+      env.node.kubeletLogLines(since, SECRET_LOG_TEXT, `pod="${pod.namespace}/${pod.name}"`).catch(() => []),
+    ]);
+    const lag = lagOf(pod, failure, events, lines);
+    if (lag || Date.now() > deadline) return lag;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export interface PodStartResult {
   raw: RawPodStart;
   /** Wall seconds of the whole procedure (for the plan's calibration). */
@@ -155,9 +202,11 @@ export interface PodStartResult {
 /** One pod start: returns its raw material; the caller builds the sample. */
 export async function runPodStart(env: PodStartEnv, s: ScheduledSample, pod: PodSpec, o: { timeoutMs: number; signal?: AbortSignal; previousGone?: Promise<void> }): Promise<PodStartResult> {
   const t0 = performance.now();
+  const t0Wall = Date.now() - 1000;
   const id = `${pod.namespace}/${pod.name}`;
   setDelay(env, s.delayMs);
   let watch: PodWatch | undefined;
+  let since: Date | undefined;
   try {
     const metricsBefore = await scrapeMetrics(env.kube, env.node.name);
     // The previous pod's teardown (no counter this bench reads changes with it) must end before this
@@ -166,7 +215,7 @@ export async function runPodStart(env: PodStartEnv, s: ScheduledSample, pod: Pod
     env.registry.log.setScenario(`bench ${s.id}`);
     const cursor = env.registry.log.cursor;
     // journalctl --since has second resolution: a second earlier, then the markers name the pod.
-    const since = new Date(Date.now() - 1000);
+    since = new Date(Date.now() - 1000);
     watch = watchRunning(env.kube, pod.namespace, pod.name, o.timeoutMs, o.signal);
     await watch.established;
     await env.kube.createPod(pod);
@@ -188,7 +237,13 @@ export async function runPodStart(env: PodStartEnv, s: ScheduledSample, pod: Pod
   } catch (err) {
     watch?.stop();
     setDelay(env, 0);
+    const lag = o.signal?.aborted ? undefined : await secretNotRead(env, pod, since ?? new Date(t0Wall), (err as Error).message).catch(() => undefined);
     await env.kube.deletePod(pod.namespace, pod.name).catch(() => undefined);
+    if (lag) {
+      // The next pod start waits until this pod is gone, so the kubelet works on one pod only.
+      await waitGone(env.kube, pod.namespace, pod.name).catch(() => undefined);
+      throw lag;
+    }
     throw err;
   } finally {
     env.registry.log.setScenario('unscoped');

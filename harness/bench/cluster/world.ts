@@ -100,11 +100,11 @@ export class BenchWorld {
   }
 
   /** The pod that first pulls an arm's image, with the credentials its records then name. */
-  seedPod(arm: ArmId): PodSpec {
+  seedPod(arm: ArmId, name = `seed-${arm}`): PodSpec {
     const w = this.of(arm);
     const sa = w.arm.pod.credentials.endsWith('service-account');
     return {
-      namespace: w.namespace, name: `seed-${arm}`, node: this.node, image: w.image, pullPolicy: 'IfNotPresent',
+      namespace: w.namespace, name, node: this.node, image: w.image, pullPolicy: 'IfNotPresent',
       ...(sa ? { serviceAccount: FIXED_SERVICE_ACCOUNT } : { pullSecrets: [SEEDED_SECRET] }),
     };
   }
