@@ -632,8 +632,9 @@ export class ScenarioRun {
         if (d) decisions.set(e.spec.name, d);
       }
       const events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
-      const failures = this.existingSecrets(pod).length ? await this.readFailures(namespace, name, events, created) : undefined;
-      const unread = failures ? unreadExisting(failures, pod.secrets ?? [], this.existingSecrets(pod)) : [];
+      const existing = this.existingSecrets(pod);
+      const failures = existing.length ? await this.readFailures(namespace, name, events, created) : undefined;
+      const unread = failures ? unreadExisting(failures, pod.secrets ?? [], existing) : [];
       const out = new Map<string, Observation>();
       for (const c of list) {
         const d = decisions.get(c.spec.name) ?? { decided: false, container: { state: 'none' as const } };

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { imageNameOf, normalizeImage } from '../oracle/names.ts';
 import { predict, predictConfiguration } from '../oracle/predict.ts';
+import { ran } from './judge.ts';
 import type { CredentialEntry, KubeletModel, OracleInput, PodModel, Prediction, ProviderModel } from '../oracle/types.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, SA_TOKEN_FOR_CREDENTIAL_PROVIDERS, factsOf } from '../oracle/versions.ts';
 import { multiContainer, podContainers, secretUser, type ContainerKind, type ContainerSpec, type ImageSpec, type KubeletSettingsSpec, type PodSpec, type ScenarioSpec, type Step } from './spec.ts';
@@ -123,8 +124,6 @@ export interface ContainerPrediction {
 export function containerPod(pod: PodSpec, c: ContainerSpec): PodSpec {
   return { namespace: pod.namespace, image: c.image, tag: c.tag, digest: c.digest, pullPolicy: c.pullPolicy, secrets: pod.secrets, serviceAccount: pod.serviceAccount, privileged: pod.privileged };
 }
-
-const RAN = ['runs-cached', 'reverifies-runs', 'pulls-runs'];
 
 function notStarted(init: string): Prediction {
   return {
@@ -372,7 +371,7 @@ export class ScenarioModel {
       const before = m.recordEntry(cp.image);
       const p = m.predict(cp);
       m.applyPod(cp, p);
-      if (kind === 'init' && !RAN.includes(p.outcome)) blockedBy = spec.name;
+      if (kind === 'init' && !ran(p.outcome)) blockedBy = spec.name;
       return { kind, name: spec.name, pod: cp, before, prediction: { ...p, rules: [{ id: KIND_RULE_ID[kind], section: 'A9', text: KIND_RULE[kind] }, ...p.rules] } };
     });
   }

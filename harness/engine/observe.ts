@@ -28,9 +28,16 @@ export function containerOf(pod: V1Pod): PodDecision {
   return decisionOf(pod.status?.containerStatuses?.[0], pod.status?.phase);
 }
 
+/** Where a kind of container is in the pod: its spec list (events' fieldPath) and its status list. */
+const CONTAINER_FIELDS: Record<ContainerKind, { spec: string; status: 'initContainerStatuses' | 'containerStatuses' | 'ephemeralContainerStatuses' }> = {
+  init: { spec: 'initContainers', status: 'initContainerStatuses' },
+  container: { spec: 'containers', status: 'containerStatuses' },
+  ephemeral: { spec: 'ephemeralContainers', status: 'ephemeralContainerStatuses' },
+};
+
 /** The status list of a kind of container. */
 function statusesOf(pod: V1Pod, kind: ContainerKind): V1ContainerStatus[] | undefined {
-  return kind === 'init' ? pod.status?.initContainerStatuses : kind === 'ephemeral' ? pod.status?.ephemeralContainerStatuses : pod.status?.containerStatuses;
+  return pod.status?.[CONTAINER_FIELDS[kind].status];
 }
 
 /**
@@ -56,7 +63,7 @@ export function containersOf(pod: V1Pod, containers: readonly { kind: ContainerK
 
 /** The events of one container of a pod (their involvedObject.fieldPath: spec.containers{name} and the like). */
 export function containerEvents(events: readonly (ObservedEvent & { fieldPath?: string })[], kind: ContainerKind, name: string): ObservedEvent[] {
-  const path = `${kind === 'init' ? 'spec.initContainers' : kind === 'ephemeral' ? 'spec.ephemeralContainers' : 'spec.containers'}{${name}}`;
+  const path = `spec.${CONTAINER_FIELDS[kind].spec}{${name}}`;
   return events.filter((e) => e.fieldPath === path).map(({ fieldPath: _fieldPath, ...e }) => e);
 }
 

@@ -26,6 +26,7 @@ import type { Worker } from './worker.ts';
 import type { VendorPlugin } from './vendor.ts';
 import { needsProviders } from './providers.ts';
 import { InfraWatch, type WatchedContainer } from './infra.ts';
+import { NOT_PASSED_ORDER } from '../report/markup.ts';
 
 export { isCheckSuite, planSuites, type AnySuite };
 
@@ -395,13 +396,12 @@ function workerNeeds(scenarios: readonly PlannedScenario[], kubelets: string[]):
   return [...new Map(planned.map((s) => [`${s.kubelet}@${s.controlPlane ?? ''}`, { kubelet: s.kubelet, controlPlane: s.controlPlane }])).values()];
 }
 
-const RECAP_ORDER: ScenarioResult['status'][] = ['failed', 'error', 'not-run', 'flaky', 'known-bug'];
-const RECAP_WORD: Partial<Record<ScenarioResult['status'], string>> = { failed: 'FAIL', error: 'ERROR', 'not-run': 'NOT RUN', flaky: 'FLAKY', 'known-bug': 'KNOWN BUG' };
+const RECAP_WORD: Partial<Record<ScenarioResult['status'], string>> = { failed: 'FAIL', error: 'ERROR', 'not-run': 'NOT RUN', flaky: 'FLAKY', 'known-bug': 'KNOWN BUG', observed: 'OBSERVED' };
 
 /** The end of a run's output: every scenario that did not pass, worst first, one line each (at most 20 per status). */
 export function recapLines(scenarios: readonly ScenarioResult[], reportDir?: string): string[] {
   const out: string[] = [];
-  for (const status of RECAP_ORDER) {
+  for (const status of NOT_PASSED_ORDER) {
     const list = scenarios.filter((x) => x.status === status);
     if (!list.length) continue;
     if (!out.length) out.push('not passed:');

@@ -40,14 +40,19 @@ export function pauseImageOf(images: readonly { names?: string[] }[]): string | 
   return names.find((n) => n.includes(':') && !n.includes('@')) ?? names[0];
 }
 
+/** A short stable hash of a node's name (a node name may be longer than a label value allows). */
+function nodeHash(node: string): string {
+  return createHash('sha256').update(node).digest('hex').slice(0, 10);
+}
+
 /** The agent pod's name on a node (a DNS label, stable per node). */
 export function agentPodName(node: string): string {
-  return `pullproof-agent-${createHash('sha256').update(node).digest('hex').slice(0, 10)}`;
+  return `pullproof-agent-${nodeHash(node)}`;
 }
 
 export function agentPod(node: string, image: string): V1Pod {
   return {
-    metadata: { name: agentPodName(node), labels: { ...AGENT_LABELS, 'io.pullproof.node': createHash('sha256').update(node).digest('hex').slice(0, 10) } },
+    metadata: { name: agentPodName(node), labels: { ...AGENT_LABELS, 'io.pullproof.node': nodeHash(node) } },
     spec: {
       nodeName: node, hostPID: true, hostNetwork: true, restartPolicy: 'Never', terminationGracePeriodSeconds: 1, automountServiceAccountToken: false,
       // The node under test may be tainted (a dedicated pool, or cordoned for a drain): the agent stays on it.
@@ -121,33 +126,22 @@ export class NodeAgent {
     const stdin = o.input !== undefined ? Readable.from([Buffer.from(o.input)]) : null;
     const command = `${this.node}: ${args.join(' ')}`;
     const status = await new Promise<V1Status | undefined>((resolve, reject) => {
+      // The first of the status callback, the stream's close, the exec's failure and the timer settles.
       let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        reject(new HarnessError(`${command}: no answer within ${(o.timeoutMs ?? 120_000) / 1000} s through the node agent`));
-      }, o.timeoutMs ?? 120_000);
-      this.exec_.exec(AGENT_NAMESPACE, this.pod, 'agent', hostCommand(this.loader, args), out.stream, err.stream, stdin, false, (s) => {
+      const settle = (f: () => void): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(s);
-      }).then((ws) => {
-        ws.on('close', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      }, (e: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        // The exec is served by the node's kubelet: while it restarts there is no exec (a caller polling
-        // for its return asks with allowFailure and gets exit 126 with the reason).
-        if (o.allowFailure) resolve({ kind: 'Status', status: 'Failure', message: `the exec into the node agent failed: ${(e as Error).message}` });
-        else reject(new HarnessError(`${command}: the exec into the node agent failed: ${(e as Error).message}`, 'the kubeconfig needs create on pods/exec in the agent namespace, and the node\'s kubelet must be running (it serves the exec)'));
-      });
+        f();
+      };
+      const timer = setTimeout(() => settle(() => reject(new HarnessError(`${command}: no answer within ${(o.timeoutMs ?? 120_000) / 1000} s through the node agent`))), o.timeoutMs ?? 120_000);
+      this.exec_.exec(AGENT_NAMESPACE, this.pod, 'agent', hostCommand(this.loader, args), out.stream, err.stream, stdin, false, (s) => settle(() => resolve(s)))
+        .then((ws) => { ws.on('close', () => settle(() => resolve(undefined))); }, (e: unknown) => settle(() => {
+          // The exec is served by the node's kubelet: while it restarts there is no exec (a caller polling
+          // for its return asks with allowFailure and gets exit 126 with the reason).
+          if (o.allowFailure) resolve({ kind: 'Status', status: 'Failure', message: `the exec into the node agent failed: ${(e as Error).message}` });
+          else reject(new HarnessError(`${command}: the exec into the node agent failed: ${(e as Error).message}`, 'the kubeconfig needs create on pods/exec in the agent namespace, and the node\'s kubelet must be running (it serves the exec)'));
+        }));
     });
     const exitCode = exitCodeOf(status);
     // A command that could not start at all says why in the status, not on stderr.

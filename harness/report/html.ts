@@ -13,7 +13,7 @@ import { SPEC_FILE, specSectionsHtml } from './specification.ts';
 import { preReleaseSentence, setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
 import { contentSecurityPolicy, FILTER_CSS, FILTER_SCRIPT_ELEMENT, filterAttrs, filters } from './filters.ts';
-import { AXES, DETAILED, detailId, FILL, h, VERDICT } from './markup.ts';
+import { AXES, DETAILED, detailId, FILL, h, NOT_PASSED_ORDER, VERDICT } from './markup.ts';
 import { PICTURE_CSS, pictures } from './picture.ts';
 import { plainExpected, plainOutcome } from './words.ts';
 
@@ -73,8 +73,7 @@ export function verdictSentence(report: Report): string {
 
 /** The first screen: every scenario that did not pass, worst first, with its cause and a link to its detail (in a box of its own height, so that the matrix picture shows below it). */
 function notPassed(report: Report): string {
-  const order: ScenarioStatus[] = ['failed', 'error', 'flaky', 'known-bug', 'observed', 'not-run'];
-  const list = order.flatMap((st) => report.scenarios.filter((r) => r.status === st));
+  const list = NOT_PASSED_ORDER.flatMap((st) => report.scenarios.filter((r) => r.status === st));
   if (!list.length) return '';
   const shown = list.slice(0, 30);
   const what = (r: ScenarioResult): string => {

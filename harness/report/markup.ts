@@ -22,6 +22,9 @@ export const FILL: Record<ScenarioStatus, string> = { passed: '#66bb6a', failed:
 /** The labels a matrix is laid out by: gate, verification policy, pull policy, credential case. */
 export const AXES: readonly string[] = ['gate', 'policy', 'pullPolicy', 'credential'];
 
+/** The order scenarios that did not pass are listed in (the terminal's recap, the HTML report's first screen): wrong verdicts, then what could not be judged, then the rest. */
+export const NOT_PASSED_ORDER: readonly ScenarioStatus[] = ['failed', 'error', 'not-run', 'flaky', 'known-bug', 'observed'];
+
 /** Statuses whose scenarios have a detail block of their own; the others' detail is their cell in the verdict matrix. */
 export const DETAILED: readonly ScenarioStatus[] = ['failed', 'error', 'known-bug', 'flaky', 'observed'];
 
