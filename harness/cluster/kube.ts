@@ -2,6 +2,7 @@
 // pull secrets, pods pinned to a node, and waiting for the outcome a user would see on a pod.
 import { CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type V1Container, type V1Pod, type CoreV1Event } from '@kubernetes/client-node';
 import { registerSecret } from '../util/secrets.ts';
+import { HarnessError } from '../errors.ts';
 
 export interface PullSecretSpec {
   namespace: string;
@@ -79,6 +80,28 @@ export class Kube {
     } catch (err) {
       if (!isCode(err, 409)) throw err;
     }
+  }
+
+  /** Waits until a namespace is gone (a deleted one is Terminating until its contents are). */
+  async waitNamespaceGone(name: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const phase = await this.core.readNamespace({ name }).then((n) => n.status?.phase ?? 'Active', (err: unknown) => {
+        if (isCode(err, 404)) return undefined;
+        throw err;
+      });
+      if (phase === undefined) return;
+      if (Date.now() > deadline) throw new HarnessError(`namespace ${name} is still ${phase} ${timeoutMs / 1000} s after its deletion`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Whether a namespace is being deleted. */
+  async namespaceTerminating(name: string): Promise<boolean> {
+    return this.core.readNamespace({ name }).then((n) => n.status?.phase === 'Terminating', (err: unknown) => {
+      if (isCode(err, 404)) return false;
+      throw err;
+    });
   }
 
   /** Deletes a namespace without waiting for it to go. */
@@ -259,6 +282,17 @@ export class Kube {
   /** Cordons or uncordons a node. */
   async setUnschedulable(name: string, unschedulable: boolean): Promise<void> {
     await this.core.patchNode({ name, body: [{ op: 'add', path: '/spec/unschedulable', value: unschedulable }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+  }
+
+  /** Sets (or, with null, removes) one annotation of a Node object. */
+  async annotateNode(name: string, key: string, value: string | null): Promise<void> {
+    await this.core.patchNode({ name, body: { metadata: { annotations: { [key]: value } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  }
+
+  /** The names of the nodes carrying an annotation. */
+  async nodesAnnotated(key: string): Promise<{ name: string; value: string }[]> {
+    const list = await this.core.listNode();
+    return list.items.flatMap((n) => (n.metadata?.annotations?.[key] !== undefined ? [{ name: n.metadata.name ?? '', value: n.metadata.annotations[key] as string }] : []));
   }
 
   /** Evicts every pod on a node but daemon sets' and those of the namespaces kept (as kubectl drain does). */

@@ -3,12 +3,14 @@
 // records, containerd images, journals, metrics), with each primitive swapped: commands run through the
 // agent instead of `docker exec`, the node's Ready condition and the kubelet's configz and metrics come
 // from the API server, a drain is a cordon and evictions, and files are copied in through stdin.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../errors.ts';
 import type { Kube } from '../cluster/kube.ts';
 import type { RunOptions, RunResult } from '../util/exec.ts';
 import { AGENT_NAMESPACE, type NodeAgent } from './agent.ts';
 import { KindNode } from './kind-node.ts';
+import { RECORDS_ROOT } from './records.ts';
 
 export class AgentNode extends KindNode {
   private readonly agent: NodeAgent;
@@ -37,8 +39,13 @@ export class AgentNode extends KindNode {
     return this.kube.nodeProxy(this.name, path);
   }
 
+  /** Copies a file onto the node through the exec's stdin, then checks it arrived whole (size and SHA-256). */
   protected override async copyIn(file: string, dest: string): Promise<void> {
-    await this.exec(['sh', '-c', `cat > '${dest}'`], { input: readFileSync(file), timeoutMs: 300_000 });
+    const data = readFileSync(file);
+    const want = createHash('sha256').update(data).digest('hex');
+    await this.exec(['sh', '-c', `cat > '${dest}'`], { input: data, timeoutMs: 300_000 });
+    const got = (await this.exec(['sha256sum', dest])).stdout.split(' ')[0];
+    if (got !== want) throw new HarnessError(`${this.name}: ${dest} arrived with SHA-256 ${got ?? '?'}, not ${want} (${data.length} bytes sent through the agent's exec)`);
   }
 
   /**
@@ -58,14 +65,27 @@ export class AgentNode extends KindNode {
     return (performance.now() - t0) / 1000;
   }
 
-  /** Not yet on a node reached through its agent: the kubelet serves the agent's exec, so a swap must run detached (measured work left). */
-  override swapKubelet(binary: string): Promise<number> {
-    return Promise.reject(new HarnessError(`${this.name}: swapping the kubelet for ${binary} is not available yet on a node reached through its agent`));
+  /**
+   * Replaces the kubelet with another build and starts it: the binary is staged beside the kubelet while
+   * it runs (checked whole), then one detached step stops the kubelet, keeps the node's own kubelet once
+   * as /usr/bin/kubelet.pullproof-orig, moves the new one in (or the original back) and starts it.
+   */
+  override async swapKubelet(binary: string, o: { wipeRecords?: boolean } = {}): Promise<number> {
+    if (binary !== 'original') {
+      await this.copyIn(binary, '/usr/bin/kubelet.pullproof-new');
+      await this.exec(['chmod', '0755', '/usr/bin/kubelet.pullproof-new']);
+    }
+    const install = binary === 'original' ? 'cp -p /usr/bin/kubelet.pullproof-orig /usr/bin/kubelet' : 'mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet';
+    const since = new Date(Date.now() - 1000);
+    const t0 = performance.now();
+    await this.detached(`systemctl stop kubelet; ${o.wipeRecords ? `rm -rf ${RECORDS_ROOT}/pulling ${RECORDS_ROOT}/pulled; ` : ''}[ -e /usr/bin/kubelet.pullproof-orig ] || cp -p /usr/bin/kubelet /usr/bin/kubelet.pullproof-orig; ${install}; systemctl start kubelet`);
+    await this.waitReady(since);
+    return (performance.now() - t0) / 1000;
   }
 
-  /** The kubelet cannot be stopped around an install on a node reached through it: swapKubelet stages and swaps in one detached step. */
+  /** The kubelet cannot be stopped around an install on a node reached through it (it serves the agent's exec): swapKubelet stages and swaps in one detached step. */
   override installKubelet(binary: string | 'original'): Promise<void> {
-    return Promise.reject(new HarnessError(`${this.name}: kubelet ${binary} cannot be installed while the kubelet is stopped on a node reached through its agent (the kubelet serves the agent's exec); use swapKubelet`));
+    return Promise.reject(new HarnessError(`${this.name}: kubelet ${binary} cannot be installed while the kubelet is stopped on a node reached through its agent (the kubelet serves the agent's exec); swapKubelet stops, installs and starts it in one detached step`));
   }
 
   override async drain(): Promise<void> {

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { Exec, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { HarnessError } from '../errors.ts';
+import { BACKUP_DIR } from './backup.ts';
 import type { Kube } from '../cluster/kube.ts';
 import type { RunOptions, RunResult } from '../util/exec.ts';
 import { redact } from '../util/secrets.ts';
@@ -70,6 +71,14 @@ export function exitCodeOf(status: V1Status | undefined): number {
   return code !== undefined && /^\d+$/.test(code) ? Number(code) : 126;
 }
 
+const STDIN_CHUNK = 256 * 1024;
+
+function chunksOf(data: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+  return out;
+}
+
 function collector(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
   const stream = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(Buffer.from(chunk)); done(); } });
@@ -82,12 +91,45 @@ export class NodeAgent {
   private readonly kube: Kube;
   private readonly exec_: Exec;
   private loader = LOADERS[0] as string;
+  /** Whether this command found the agent already running (a run's, or one kept) instead of starting it. */
+  attached = false;
 
   private constructor(kube: Kube, node: string) {
     this.kube = kube;
     this.node = node;
     this.pod = agentPodName(node);
     this.exec_ = new Exec(kube.config);
+  }
+
+  /** The first loader that lets the agent enter the host, or why none does. */
+  private async enter(): Promise<string[]> {
+    const tried: string[] = [];
+    for (const loader of LOADERS) {
+      this.loader = loader;
+      const probe = await this.exec(['true'], { allowFailure: true });
+      if (probe.exitCode === 0) return [];
+      tried.push(`${loader.slice(5)}: exit ${probe.exitCode} ${probe.stderr.trim().slice(0, 160)}`);
+    }
+    return tried;
+  }
+
+  /**
+   * The agent already running on the node, if there is one that can enter the host. A run that was
+   * killed leaves its agent running, and only that agent may still run: a verification policy the run
+   * set (AlwaysVerify) refuses a new agent's image, which has no pull record.
+   */
+  private static async running(kube: Kube, node: string): Promise<NodeAgent | undefined> {
+    const agent = new NodeAgent(kube, node);
+    const pod = await kube.core.readNamespacedPod({ namespace: AGENT_NAMESPACE, name: agent.pod }).catch(() => undefined);
+    if (!pod || pod.metadata?.deletionTimestamp || pod.spec?.nodeName !== node || !pod.status?.containerStatuses?.[0]?.state?.running) return undefined;
+    if ((await agent.enter()).length) return undefined;
+    agent.attached = true;
+    return agent;
+  }
+
+  /** The agent on a node: the one already running there, or a new one (deploy). */
+  static async attachOrDeploy(kube: Kube, node: string, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<NodeAgent> {
+    return (await NodeAgent.running(kube, node)) ?? NodeAgent.deploy(kube, node, o);
   }
 
   /** Starts the agent on a node (namespace, pod) and waits until it runs and can enter the host. */
@@ -97,24 +139,28 @@ export class NodeAgent {
     });
     const image = pauseImageOf(n.status?.images ?? []);
     if (!image) throw new HarnessError(`node ${node}: its status lists no pause image to run the agent from`, 'the node has run no pod yet; start any pod on it first');
+    // The namespace of an earlier agent may still be going (a command right after another): wait for it.
+    if (await kube.namespaceTerminating(AGENT_NAMESPACE)) await kube.waitNamespaceGone(AGENT_NAMESPACE);
     await kube.ensureNamespace(AGENT_NAMESPACE, { ...AGENT_LABELS, ...PRIVILEGED_NAMESPACE_LABELS });
     const agent = new NodeAgent(kube, node);
     await kube.deletePod(AGENT_NAMESPACE, agent.pod);
     await kube.waitPodGone(AGENT_NAMESPACE, agent.pod, 60_000);
     await kube.core.createNamespacedPod({ namespace: AGENT_NAMESPACE, body: agentPod(node, image) });
     let last = '';
+    let refused: string | undefined;
     await kube.watchPod(AGENT_NAMESPACE, agent.pod, (pod) => {
       const cs = pod.status?.containerStatuses?.[0];
       last = cs?.state?.waiting ? `${cs.state.waiting.reason ?? 'waiting'}: ${cs.state.waiting.message ?? ''}` : pod.status?.phase ?? '';
-      return !!cs?.state?.running || pod.status?.phase === 'Failed';
+      if (cs?.state?.waiting?.reason === 'ErrImageNeverPull') refused = last;
+      return !!cs?.state?.running || pod.status?.phase === 'Failed' || refused !== undefined;
     }, { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
-    const tried: string[] = [];
-    for (const loader of LOADERS) {
-      agent.loader = loader;
-      const probe = await agent.exec(['true'], { allowFailure: true });
-      if (probe.exitCode === 0) return agent;
-      tried.push(`${loader.slice(5)}: exit ${probe.exitCode} ${probe.stderr.trim().slice(0, 160)}`);
+    if (refused) {
+      await kube.deletePod(AGENT_NAMESPACE, agent.pod).catch(() => undefined);
+      throw new HarnessError(`node ${node}: the kubelet refuses the agent's image ${image} (${refused}): its imagePullCredentialsVerificationPolicy does not let a pod without credentials use an image that has no pull record (AlwaysVerify does so)`,
+        `if a pullproof run set that policy and was killed after its agent was removed, restore its backup (${BACKUP_DIR} on the node) by hand as docs/any-cluster.md says ("Restoring by hand")`);
     }
+    const tried = await agent.enter();
+    if (!tried.length) return agent;
     throw new HarnessError(`node ${node}: the agent pod ${AGENT_NAMESPACE}/${agent.pod} (${last}) cannot enter the host (${tried.join('; ')})`, `the agent needs an x86-64 node with glibc's loader and ${NSENTER.slice(5)} (util-linux), and a namespace that admits privileged pods`);
   }
 
@@ -123,7 +169,8 @@ export class NodeAgent {
     const t0 = performance.now();
     const out = collector();
     const err = collector();
-    const stdin = o.input !== undefined ? Readable.from([Buffer.from(o.input)]) : null;
+    // In chunks: one websocket message of a whole kubelet binary (80 MB) arrives as nothing at all.
+    const stdin = o.input !== undefined ? Readable.from(chunksOf(Buffer.from(o.input), STDIN_CHUNK)) : null;
     const command = `${this.node}: ${args.join(' ')}`;
     const status = await new Promise<V1Status | undefined>((resolve, reject) => {
       // The first of the status callback, the stream's close, the exec's failure and the timer settles.
@@ -156,8 +203,9 @@ export class NodeAgent {
     await this.kube.deletePod(AGENT_NAMESPACE, this.pod);
   }
 
-  /** Deletes the agent namespace and everything in it. */
+  /** Deletes the agent namespace and everything in it, and waits until it is gone (nothing is left when the command ends). */
   static async removeAll(kube: Kube): Promise<void> {
     await kube.deleteNamespace(AGENT_NAMESPACE);
+    await kube.waitNamespaceGone(AGENT_NAMESPACE);
   }
 }

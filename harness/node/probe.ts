@@ -3,6 +3,7 @@
 // read the way a run reads it, with where it was found and why not when it cannot be. The first thing to
 // run against a cluster pullproof did not create (`pullproof agent check`).
 import { parse } from 'yaml';
+import { BACKUP_DIR, flagOf, readBackup } from './backup.ts';
 import { RECORDS_ROOT } from './records.ts';
 import type { KindNode } from './kind-node.ts';
 
@@ -11,17 +12,6 @@ export interface ProbeCheck {
   ok: boolean;
   /** What was found (a version, a path, a count), or why it could not be read. */
   detail: string;
-}
-
-/** The kubelet's --config path, from its command line (/proc/<pid>/cmdline of the kubelet process). */
-export function configFlagOf(cmdline: string): string | undefined {
-  const args = cmdline.split('\0');
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a.startsWith('--config=')) return a.slice('--config='.length);
-    if (a === '--config') return args[i + 1];
-  }
-  return undefined;
 }
 
 async function check(name: string, fn: () => Promise<string>): Promise<ProbeCheck> {
@@ -40,12 +30,17 @@ export async function probeNode(node: KindNode): Promise<ProbeCheck[]> {
   out.push(await check('kubelet configuration file', async () => {
     const pid = (await node.exec(['sh', '-c', 'pidof kubelet || pgrep -x kubelet'])).stdout.trim().split(/\s+/)[0];
     if (!pid) throw new Error('no kubelet process');
-    configPath = configFlagOf((await node.exec(['cat', `/proc/${pid}/cmdline`])).stdout);
+    configPath = flagOf((await node.exec(['cat', `/proc/${pid}/cmdline`])).stdout, 'config');
     if (!configPath) throw new Error('the kubelet runs without --config (flags only): pullproof changes the configuration file');
     const text = await node.readFile(configPath);
     const doc = parse(text) as { kind?: string; apiVersion?: string } | null;
     if (doc?.kind !== 'KubeletConfiguration') throw new Error(`${configPath} is not a KubeletConfiguration`);
     return `${configPath} (${doc.apiVersion ?? 'no apiVersion'}, ${text.length} bytes)`;
+  }));
+  out.push(await check('no kubelet backup pending', async () => {
+    const b = await readBackup(node);
+    if (b) throw new Error(`run ${b.runId} backed up the kubelet's files at ${b.takenAt} and never restored them (${BACKUP_DIR}): run npx pullproof agent restore --node ${node.name}`);
+    return `nothing in ${BACKUP_DIR}`;
   }));
   out.push(await check('kubelet /configz through the API server', async () => {
     const c = await node.configz();
