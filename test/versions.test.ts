@@ -10,6 +10,11 @@ import { behaviourChanged, candidatesByMinor, checkTable, diffSources, formatDif
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pullproof } from './helpers/cli.ts';
+import { fixtureReport } from './helpers/report-fixtures.ts';
+import { unmodelledIn } from '../harness/oracle/versions.ts';
+import { unmodelledSentences } from '../harness/report/types.ts';
+import { renderMarkdown } from '../harness/report/markdown.ts';
+import { renderHtml } from '../harness/report/html.ts';
 
 const FEATURES = (esp: string): string => `package features
 
@@ -142,4 +147,22 @@ test('versions latest --write pins a release in the table\'s own row, and nothin
   t.regex(after, /minor: 38, release: 'v1\.38\.0-rc\.1'/);
   t.is(after.replace("minor: 38, release: 'v1.38.0-rc.1'", "minor: 38, release: 'v1.38.0-beta.0'"), text);
   t.throws(() => pinRelease(text, 41, 'v1.41.0'), { message: /no row for minor 41/ });
+});
+
+test('a release other than the one a minor was reviewed at is named in every report format as not modelled yet, with the diff to review; the reviewed release is not', (t) => {
+  t.deepEqual(unmodelledIn('v1.37.2'), []);
+  t.deepEqual(unmodelledIn('v1.38.0-beta.0'), []);
+  const [w] = unmodelledIn('v1.37.3');
+  t.regex(w ?? '', /^v1\.37\.3: the oracle's facts and rules for 1\.37 were read and reviewed at v1\.37\.2, and what changed since is not reviewed into them yet \(see npx pullproof versions diff v1\.37\.2 v1\.37\.3\)$/);
+  t.deepEqual(unmodelledIn('v1.99.0'), []);
+  const report = fixtureReport({ kubelets: ['v1.37.3'] });
+  t.deepEqual(unmodelledSentences(report), [w]);
+  t.true(renderMarkdown(report).includes(`**Not modelled yet.** ${w ?? ''}`));
+  t.regex(renderHtml(report), /<strong>Not modelled yet\.<\/strong> v1\.37\.3: the oracle.{1,6}s facts and rules for 1\.37 were read and reviewed at v1\.37\.2/);
+  t.deepEqual(unmodelledSentences(fixtureReport({ kubelets: ['v1.37.2'] })), []);
+});
+
+test('versions latest --write moves a row\'s release, never the release it was reviewed at', (t) => {
+  const text = readFileSync(fileURLToPath(new URL('../harness/oracle/versions.ts', import.meta.url)), 'utf8');
+  t.regex(pinRelease(text, 37, 'v1.37.3'), /minor: 37, release: 'v1\.37\.3', reviewedAt: 'v1\.37\.2'/);
 });

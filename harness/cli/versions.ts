@@ -24,7 +24,9 @@ export function registerVersions(program: Command): void {
           `  KubeletServiceAccountTokenForCredentialProviders: ${gate(m.saTokenForCredentialProviders)}`,
           `  ServiceAccountNodeAudienceRestriction: ${gate(m.serviceAccountNodeAudienceRestriction)}`,
           `  pull records: writes ${m.recordApiVersion ?? 'none'}, reads ${m.recordApiVersionsRead.join(', ') || 'none'}${m.migratesRecords ? ', migrates at start' : ''}${m.recordCache ? ', through an in-memory cache' : ''}`,
-          `  kubeadm reads ${m.kubeadmConfigApisRead.join(', ')}; kind writes ${m.kubeadmConfigApi}`);
+          `  kubeadm reads ${m.kubeadmConfigApisRead.join(', ')}; kind writes ${m.kubeadmConfigApi}`,
+          `  oracle reviewed at ${m.reviewedAt}${m.reviewedAt !== m.release ? `: ${m.release}'s changes since are not reviewed yet (versions diff ${m.reviewedAt} ${m.release}); its reports say so` : ''}`,
+          ...(m.unmodelled ?? []).map((u) => `  not modelled yet: ${u}`));
       }
       lines.push('', 'Read a release\'s facts from its source and check this table: pullproof versions read v1.37.2. What changed between two releases: pullproof versions diff v1.37.2 v1.38.0-beta.0.');
       process.stdout.write(lines.join('\n') + '\n');

@@ -13,7 +13,7 @@ import type { Environment as CheckEnvironment, Scenario as CheckScenario, Suite 
 import { RunStop } from '../run/stop.ts';
 import { log, phase, warn } from '../util/log.ts';
 import { redact } from '../util/secrets.ts';
-import { exitCodeFor, preReleasesIn, preReleaseSentence, REPORT_SCHEMA, rerunCommand, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
+import { exitCodeFor, preReleasesIn, preReleaseSentence, unmodelledSentences, REPORT_SCHEMA, rerunCommand, summarize, type Check, type Report, type ScenarioResult, type WindowResult } from '../report/types.ts';
 import { writeReport } from '../report/write.ts';
 import { timingMeasurements } from '../report/timing.ts';
 import { runKey, type KubeletLimits, type PlannedScenario, type Shard } from './plan.ts';
@@ -357,6 +357,7 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   for (const line of recapLines(report.scenarios, ctx.reportDir)) log(line);
   const pre = preReleaseSentence(report);
   if (pre) log(pre);
+  for (const u of unmodelledSentences(report)) warn(u);
   log(`${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.knownBugs} known bugs, ${report.summary.flaky} flaky, ${report.summary.errors} errors, ${report.summary.notApplicable} not applicable, ${report.summary.notRun} not run; report: ${ctx.reportDir}`);
   return { report, reportDir: ctx.reportDir, exitCode: report.run.exitCode };
 }

@@ -20,6 +20,14 @@ export interface MinorFacts {
   minor: number;
   /** The release pullproof builds and tests for this minor (the newest the Go module proxy serves here). */
   release: string;
+  /**
+   * The release this minor's facts and the oracle's rules were read and reviewed at. `versions latest
+   * --write` moves `release`, never this: until the diff from here is reviewed into the oracle, every
+   * report of another release of the minor says so (unmodelledIn).
+   */
+  reviewedAt: string;
+  /** What the release does that the oracle does not model yet, each with its file: a warning in every report of it. */
+  unmodelled?: string[];
   /** KEP-2535 gate; absent: the kubelet does not know it (and refuses it as an unrecognized gate). */
   ensureSecretPulledImages?: GateFact;
   /** KEP-4412 kubelet gate. */
@@ -147,36 +155,36 @@ const common = {
 /** Facts per minor version, oldest first. */
 export const MINORS: readonly MinorFacts[] = [
   {
-    ...common, minor: 32, release: 'v1.32.13', serviceAccountNodeAudienceRestriction: AUD_132,
+    ...common, minor: 32, release: 'v1.32.13', reviewedAt: 'v1.32.13', serviceAccountNodeAudienceRestriction: AUD_132,
     recordApiVersionsRead: [], migratesRecords: false, recordCache: false, recordsServiceAccounts: false, tokenAttributes: false, cacheTypeRequired: false,
     tokenEchoRule: false, credentialProviderConfigDirectory: false, allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
-    ...common, minor: 33, release: 'v1.33.13', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_ALPHA,
+    ...common, minor: 33, release: 'v1.33.13', reviewedAt: 'v1.33.13', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_ALPHA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
     recordsServiceAccounts: false, resolvesCredentialsFirst: true, tokenAttributes: true, cacheTypeRequired: false, tokenEchoRule: false, credentialProviderConfigDirectory: false,
     allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
-    ...common, minor: 34, release: 'v1.34.4', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_BETA,
+    ...common, minor: 34, release: 'v1.34.4', reviewedAt: 'v1.34.4', ensureSecretPulledImages: ESP_ALPHA, saTokenForCredentialProviders: SAT_BETA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1alpha1', recordApiVersionsRead: ['v1alpha1'], migratesRecords: false, recordCache: false,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistTrimsTag: false, imageManagerMetrics: false, kind: 'v0.31.0',
   },
   {
-    ...common, minor: 35, release: 'v1.35.4', ensureSecretPulledImages: ESP_BETA, saTokenForCredentialProviders: SAT_BETA,
+    ...common, minor: 35, release: 'v1.35.4', reviewedAt: 'v1.35.4', ensureSecretPulledImages: ESP_BETA, saTokenForCredentialProviders: SAT_BETA,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistTrimsTag: false, imageManagerMetrics: true, kind: 'v0.31.0',
   },
   {
-    ...common, minor: 36, release: 'v1.36.3', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
+    ...common, minor: 36, release: 'v1.36.3', reviewedAt: 'v1.36.3', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
   },
   {
-    ...common, minor: 37, release: 'v1.37.2', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
+    ...common, minor: 37, release: 'v1.37.2', reviewedAt: 'v1.37.2', ensureSecretPulledImages: ESP_BETA_INFERRED, saTokenForCredentialProviders: SAT_BETA_INFERRED,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
@@ -186,7 +194,7 @@ export const MINORS: readonly MinorFacts[] = [
     // gates' specs, pkg/kubelet/images (pull manager, policies, records), pkg/credentialprovider and the
     // kubelet's credential provider API are unchanged; KubeletConfiguration gains only the certificate key
     // algorithm fields; kubeadm reads v1beta4 (v1 experimental); Go 1.27.3 (.go-version).
-    ...common, minor: 38, release: 'v1.38.0-beta.0', ensureSecretPulledImages: ESP_BETA_138, saTokenForCredentialProviders: SAT_BETA_138,
+    ...common, minor: 38, release: 'v1.38.0-beta.0', reviewedAt: 'v1.38.0-beta.0', ensureSecretPulledImages: ESP_BETA_138, saTokenForCredentialProviders: SAT_BETA_138,
     serviceAccountNodeAudienceRestriction: AUD_ON, recordApiVersion: 'v1beta1', recordApiVersionsRead: ['v1alpha1', 'v1beta1'], migratesRecords: true, recordCache: true,
     recordsServiceAccounts: true, tokenAttributes: true, cacheTypeRequired: true, tokenEchoRule: true, credentialProviderConfigDirectory: true,
     allowlistTrimsTag: true, imageManagerMetrics: true, kubeadmConfigApisRead: ['v1beta4'], kubeadmConfigApi: 'v1beta4', kind: 'v0.33.0',
@@ -262,6 +270,19 @@ export function minorOf(version: string): number {
 export function factsOf(version: string | number): MinorFacts | undefined {
   const minor = typeof version === 'number' ? version : minorOf(version);
   return MINORS.find((m) => m.minor === minor);
+}
+
+/**
+ * What the oracle does not model for a version, one sentence each: a release of the minor other than the
+ * one its facts were reviewed at (its changes since are unreviewed), and the row's unmodelled facts.
+ */
+export function unmodelledIn(version: string): string[] {
+  const f = factsOf(version);
+  if (!f) return [];
+  const out: string[] = [];
+  if (version !== f.reviewedAt) out.push(`${versionLabel(version)}: the oracle's facts and rules for 1.${f.minor} were read and reviewed at ${f.reviewedAt}, and what changed since is not reviewed into them yet (see npx pullproof versions diff ${f.reviewedAt} ${version})`);
+  for (const u of f.unmodelled ?? []) out.push(`${versionLabel(version)}: not modelled yet: ${u}`);
+  return out;
 }
 
 /** Facts of a version pullproof supports, or a usage error that names the field and the supported range. */

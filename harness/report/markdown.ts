@@ -3,7 +3,7 @@
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
 import { specHref } from './specification.ts';
-import { preReleaseSentence, rerunCommand, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
+import { preReleaseSentence, unmodelledSentences, rerunCommand, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
@@ -29,6 +29,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
     '',
     `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
     ...(preRelease ? ['', `**Pre-release.** ${preRelease}`] : []),
+    ...unmodelledSentences(r).flatMap((u) => ['', `**Not modelled yet.** ${u}`]),
     '',
     ...(r.run.kubeletBuild ? [`Kubelet under test: \`${r.run.kubeletBuild.reported}\` (${r.run.kubeletBuild.source} \`${r.run.kubeletBuild.origin}\`), sha256 \`${r.run.kubeletBuild.sha256}\`${r.run.kubeletBuild.commit ? `, commit \`${r.run.kubeletBuild.commit}\`` : ''}, answering for ${r.run.kubeletBuild.release}${r.run.kubeletLimits ? `; the oracle was told its limits: ${Object.entries(r.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}.`, ''] : []),
     ...(r.mergedFrom ? [`Merged from ${r.mergedFrom.length} report(s): ${r.mergedFrom.map((m) => `\`${m.runId}\`${m.shard ? ` (shard ${m.shard.index}/${m.shard.total})` : ''}`).join(', ')}; each shard's folder is under \`shards/<k>/\`.`, ''] : []),

@@ -1,7 +1,7 @@
 // The report as data: everything a run found, in one JSON document with a versioned schema
 // (harness/report/report.schema.json). JUnit, Markdown, HTML, merge and diff are all rendered from it.
 import type { BenchResult } from '../bench/result.ts';
-import { isPreRelease } from '../oracle/versions.ts';
+import { isPreRelease, unmodelledIn } from '../oracle/versions.ts';
 import type { CredentialEntry, ExpectedEvent, ExpectedRecord, KnownBugRef, Outcome, PullFailureCause, RuleRef } from '../oracle/types.ts';
 
 export const REPORT_SCHEMA = 'pullproof-report/v1';
@@ -390,12 +390,25 @@ export function exitCodeFor(r: Pick<Report, 'summary' | 'checks' | 'run'> & { wi
  * format names them, so a result from v1.38.0-beta.0 is never read as one from a release.
  */
 export function preReleasesIn(r: Pick<Report, 'run' | 'scenarios' | 'environment'>): string[] {
+  return versionsIn(r).filter((v) => isPreRelease(v));
+}
+
+/** Every Kubernetes version a report's results come from: kubelets asked for and run on, control planes. */
+function versionsIn(r: Pick<Report, 'run' | 'scenarios' | 'environment'>): string[] {
   const versions = new Set<string>([...r.run.kubelets, ...(r.run.preReleases ?? []), ...r.scenarios.map((s) => s.kubelet)]);
   for (const c of r.environment.clusters) {
     versions.add(c.controlPlane);
     for (const n of c.nodes) versions.add(n.kubelet);
   }
-  return [...versions].filter((v) => v && isPreRelease(v)).sort();
+  return [...versions].filter((v) => v).sort();
+}
+
+/**
+ * What the oracle does not model for the report's versions (unmodelledIn): every report format carries
+ * these sentences, so a release whose changes were not reviewed into the oracle is never judged silently.
+ */
+export function unmodelledSentences(r: Pick<Report, 'run' | 'scenarios' | 'environment'>): string[] {
+  return versionsIn(r).flatMap((v) => unmodelledIn(v));
 }
 
 /** The sentence every report format carries for a run with pre-releases, or undefined. */
