@@ -14,7 +14,7 @@ import { credentialHash } from '../credprovider/hash.ts';
 import { recordPath } from '../node/records.ts';
 import type { RegistryStack } from '../registry/stack.ts';
 import type { Credential } from '../registry/token-service.ts';
-import type { Attempt, Observation, ObservedEvent, ScenarioResult, ScenarioStages, SetAsideAttempt, SetupCheck, SwapEvidence } from '../report/types.ts';
+import type { Attempt, Observation, ObservedEvent, ObservedRequest, ScenarioResult, ScenarioStages, SetAsideAttempt, SetupCheck, SwapEvidence } from '../report/types.ts';
 import { generatePassword, redact } from '../util/secrets.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, factsOf, gateOn } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, type ContainerPrediction, type Resolver } from './model.ts';
@@ -605,11 +605,11 @@ export class ScenarioRun {
    * Creates a pod of several containers, observes each blind, deletes it: init containers run /done (they
    * must complete for the next to start), the containers are created with the pod, the ephemeral ones are
    * added once the others are decided (as kubectl debug does). Each container's requests are those of its
-   * own image's repository; its events those whose fieldPath names it. An attempt made without a pull
-   * secret that exists is not set aside here: a refused container with that evidence is an error
-   * (secretsUnread), never a verdict.
+   * own image's repository; its events those whose fieldPath names it. A container decided without a pull
+   * secret that exists is judged on the kubelet's next attempt (set aside, as for one container); after
+   * MAX_SET_ASIDE such attempts it is an error (secretsUnread), never a verdict.
    */
-  private async runContainers(pod: PodSpec, name: string, signal?: AbortSignal): Promise<Map<string, Observation>> {
+  private async runContainers(pod: PodSpec, name: string, signal?: AbortSignal, afterFirstDecision?: () => Promise<void>): Promise<Map<string, Observation>> {
     const kube = this.env.kube;
     const namespace = this.namespaceOf(pod.namespace);
     const list = podContainers(pod);
@@ -625,34 +625,96 @@ export class ScenarioRun {
     }, signal);
     try {
       const decisions = await this.watchContainers(namespace, name, list.filter((c) => c.kind !== 'ephemeral').map((c) => ({ kind: c.kind, name: c.spec.name })), signal);
+      await afterFirstDecision?.();
       for (const e of list.filter((c) => c.kind === 'ephemeral')) {
         checkAborted(signal);
         await kube.addEphemeralContainer(namespace, name, spec(e.spec));
         const d = (await this.watchContainers(namespace, name, [{ kind: 'ephemeral', name: e.spec.name }], signal)).get(e.spec.name);
         if (d) decisions.set(e.spec.name, d);
       }
-      const events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
+      // A container the kubelet decided without a pull secret that exists (the node authorizer lag) is not
+      // judged on that attempt: the observer waits for the kubelet's next attempt of that container and
+      // watches every container to its decision again (those after a retried init container go on then).
       const existing = this.existingSecrets(pod);
-      const failures = existing.length ? await this.readFailures(namespace, name, events, created) : undefined;
-      const unread = failures ? unreadExisting(failures, pod.secrets ?? [], existing) : [];
+      const cursors = new Map<string, number>();
+      const setAside = new Map<string, SetAsideAttempt[]>();
+      const requestsOf = (c: (typeof list)[number]): ObservedRequest[] => attributedRequests(this.env.registry.log, { repositories: new Set([this.registryPath(c.spec.image)]), users: new Set(), serviceAccounts: this.attribution.serviceAccounts }, cursors.get(c.spec.name) ?? cursor);
+      let events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
+      let failures = existing.length ? await this.readFailures(namespace, name, events, created) : undefined;
+      let seen = { eventCount: 0, logLines: 0 };
+      const stillUnread = new Map<string, string>();
+      for (let round = 0; failures; round++) {
+        const f = failures;
+        const lagged = list.flatMap((c) => {
+          const d = decisions.get(c.spec.name);
+          if (!d) return [];
+          const cls = classify(d, requestsOf(c), containerEvents(events, c.kind, c.spec.name));
+          const why = setAsideDecision({ observed: cls, failures: f, before: seen, listed: pod.secrets ?? [], existing, without: (unread) => this.predictContainerWithout(pod, c.spec.name, unread) });
+          return why ? [{ c, d, cls, why }] : [];
+        });
+        if (!lagged.length) break;
+        if (round >= MAX_SET_ASIDE) {
+          for (const l of lagged) stillUnread.set(l.c.spec.name, `the kubelet decided container ${l.c.spec.name} without the pod's pull secret ${l.why.secrets.join(', ')}, which exists, in ${round + 1} attempts (${redact(l.why.evidence).slice(0, 200)}): the node authorizer or the kubelet's secret cache never caught up with the pod; not judged`);
+          break;
+        }
+        seen = { eventCount: f.eventCount, logLines: f.logLines };
+        for (const l of lagged) cursors.set(l.c.spec.name, this.env.registry.log.cursor);
+        await Promise.all(lagged.map(async (l) => {
+          const refusedAt = l.d.decidedAt ?? new Date();
+          await this.nextContainerAttempt(namespace, name, l.c.kind, l.c.spec.name, refusedAttempts(containerEvents(events, l.c.kind, l.c.spec.name)), signal);
+          setAside.set(l.c.spec.name, [...(setAside.get(l.c.spec.name) ?? []), { decidedAt: refusedAt.toISOString(), outcome: l.cls.outcome, summary: l.cls.summary, secrets: l.why.secrets, evidence: redact(l.why.evidence), seconds: (Date.now() - refusedAt.getTime()) / 1000 }]);
+        }));
+        const retried = new Set(lagged.map((l) => l.c.spec.name));
+        const again = await this.watchContainers(namespace, name, list.map((c) => ({ kind: c.kind, name: c.spec.name })), signal);
+        for (const [n, d] of again) {
+          const before = decisions.get(n);
+          // A decision that stands keeps its time; a retried container's, and those it held up, are new.
+          if (retried.has(n) || !before?.decided || before.container.reason === 'PodInitializing' || before.container.state === 'none') decisions.set(n, d);
+        }
+        events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
+        failures = await this.readFailures(namespace, name, events, created);
+      }
       const out = new Map<string, Observation>();
       for (const c of list) {
         const d = decisions.get(c.spec.name) ?? { decided: false, container: { state: 'none' as const } };
         if (d.decidedAt && d.decided) this.stages.podDecisions.push(Math.max(0, (d.decidedAt.getTime() - created.getTime()) / 1000));
         const evs = containerEvents(events, c.kind, c.spec.name);
-        const requests = attributedRequests(this.env.registry.log, { repositories: new Set([this.registryPath(c.spec.image)]), users: new Set(), serviceAccounts: this.attribution.serviceAccounts }, cursor);
+        const requests = requestsOf(c);
         const cls = classify(d, requests, evs);
         const record = await recordEntryOf(this.env.worker.node, [this.containerReference(c.spec), ...this.model.contentReferences(c.spec.image)], this.model.recordName(c.spec.image));
-        const refused = cls.outcome === 'pull-fails' || cls.outcome === 'never-pull';
+        const unreadWhy = stillUnread.get(c.spec.name);
+        const attempts = setAside.get(c.spec.name);
         out.set(c.spec.name, {
           ...cls, phase: d.phase, container: d.container, events: evs, requests, record,
           timings: { createdAt: (d.createdAt ?? created).toISOString(), decidedAt: d.decidedAt?.toISOString(), seconds: (performance.now() - t0) / 1000 },
-          ...(refused && unread.length ? { secretsUnread: `the kubelet decided container ${c.spec.name} without the pod's pull secret ${unread.join(', ')}, which exists (${redact(failures?.text ?? '').slice(0, 200)}): not judged` } : {}),
+          ...(attempts ? { setAside: attempts } : {}),
+          ...(unreadWhy ? { secretsUnread: unreadWhy } : {}),
         });
       }
       return out;
     } finally {
       await kube.deletePod(namespace, name).catch(() => undefined);
+    }
+  }
+
+  /** The oracle's prediction for one container of the pod without some of its secrets (in the kubelet's order, on a copy of the model). */
+  private predictContainerWithout(pod: PodSpec, container: string, unread: readonly string[]): Prediction {
+    const all = this.model.predictPod({ ...pod, secrets: (pod.secrets ?? []).filter((s) => !unread.includes(s)) });
+    const p = all.find((c) => c.name === container)?.prediction;
+    if (!p) throw new HarnessError(`the oracle has no prediction for container ${container}: a harness bug (scenario ${this.planned.id})`);
+    return p;
+  }
+
+  /** Waits for the kubelet's next attempt of one container after a refusal: it started, or it was refused again (its back-off ended). */
+  private async nextContainerAttempt(namespace: string, name: string, kind: ContainerKind, container: string, marks: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + NEXT_ATTEMPT_MS;
+    while (Date.now() < deadline) {
+      checkAborted(signal);
+      await abortable(signal, 1000);
+      const d = containersOf(await this.env.kube.readPod(namespace, name), [{ kind, name: container }]).get(container);
+      const started = d?.container.state === 'running' || d?.container.state === 'terminated';
+      const evs = containerEvents(await podEventsWithPaths(this.env.kube, namespace, name), kind, container);
+      if (started || (d?.decided && d.container.reason !== 'ImagePullBackOff' && refusedAttempts(evs) > marks)) return;
     }
   }
 
@@ -679,7 +741,7 @@ export class ScenarioRun {
     for (const c of all) {
       const o = observed.get(c.name);
       const ok = !!o && sameOutcome(c.prediction.outcome, o.outcome) && !o.secretsUnread;
-      this.setupChecks.push({ step: idx, what: `pod ${c.pod.pullPolicy} ${podImageText(c.pod)} in ${pod.namespace}, ${c.kind} ${c.name}`, expected: c.prediction.outcome, observed: o?.outcome ?? 'no-outcome', ok });
+      this.setupChecks.push({ step: idx, what: `pod ${c.pod.pullPolicy} ${podImageText(c.pod)} in ${pod.namespace}, ${c.kind} ${c.name}`, expected: c.prediction.outcome, observed: o?.outcome ?? 'no-outcome', ok, ...(o?.setAside ? { setAside: o.setAside } : {}) });
       if (!ok) {
         const harnessFault = !o || o.outcome === 'no-outcome' || o.secretsUnread !== undefined;
         this.failure = { status: harnessFault ? 'error' : 'failed', message: `setup step ${idx + 1}, ${c.kind} ${c.name}: expected ${c.prediction.outcome}; observed ${o?.outcome ?? 'nothing'}: ${o?.summary ?? ''}${o?.secretsUnread ? ` (${o.secretsUnread})` : ''}` };
@@ -709,8 +771,21 @@ export class ScenarioRun {
       if (p?.outcome !== c.prediction.outcome) throw new HarnessError(`the oracle predicted ${p?.outcome ?? 'nothing'} for container ${c.name} at plan time and ${c.prediction.outcome} with real values: a harness bug (scenario ${this.planned.id})`);
     }
     this.countContainers(all, true);
-    const observed = await this.runContainers(this.planned.spec.act, 'act', signal);
-    const verdicts = all.map((c) => ({ c, o: observed.get(c.name), v: this.containerVerdict(c, observed.get(c.name)) }));
+    // The test seam's induced lag: the pod's secret is created only after the kubelet's first decisions (testHooks.lateSecret).
+    const late = testHooks.lateSecret?.(this.planned.id);
+    const act = this.planned.spec.act;
+    const observed = await this.runContainers(act, 'act', signal, late ? () => this.createSecret(late.secret, 'valid') : undefined);
+    // Attempts set aside count as pod starts and must-pull checks, as the oracle predicts them without the unread secrets.
+    for (const c of all) {
+      for (const a of observed.get(c.name)?.setAside ?? []) {
+        this.podStarts++;
+        const check = this.predictContainerWithout(act, c.name, a.secrets).mustPullCheck;
+        if (check) this.predictedChecks.push(check);
+      }
+    }
+    // Predicted again when the seam created the secret late (its uid is part of the predicted record).
+    const judged = late ? this.model.predictPod(act) : all;
+    const verdicts = judged.map((c) => ({ c, o: observed.get(c.name), v: this.containerVerdict(c, observed.get(c.name)) }));
     const main = verdicts.find((x) => x.c.name === 'main');
     if (!main?.o) throw new HarnessError(`scenario ${this.planned.id}: no observation of container main`);
     this.finish(main.c.prediction, main.o, main.c.before, undefined, main.v);

@@ -346,7 +346,7 @@ export interface Report {
 
 /** Every set-aside attempt of the scenarios (the pod under test's and the setup pods'). */
 export function setAsideAttempts(r: ScenarioResult): SetAsideAttempt[] {
-  return [...(r.setup ?? []).flatMap((c) => c.setAside ?? []), ...(r.observed?.setAside ?? [])];
+  return [...(r.setup ?? []).flatMap((c) => c.setAside ?? []), ...(r.observed?.setAside ?? []), ...(r.containers ?? []).flatMap((c) => c.observed?.setAside ?? [])];
 }
 
 /**
