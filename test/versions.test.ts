@@ -155,6 +155,9 @@ test('a release other than the one a minor was reviewed at is named in every rep
   const [w] = unmodelledIn('v1.37.3');
   t.regex(w ?? '', /^v1\.37\.3: the oracle's facts and rules for 1\.37 were read and reviewed at v1\.37\.2, and what changed since is not reviewed into them yet \(see npx pullproof versions diff v1\.37\.2 v1\.37\.3\)$/);
   t.deepEqual(unmodelledIn('v1.99.0'), []);
+  // A report of a run without a kubelet (the registry suite) names no Kubernetes version.
+  t.deepEqual(unmodelledIn('registry'), []);
+  t.deepEqual(unmodelledIn(''), []);
   const report = fixtureReport({ kubelets: ['v1.37.3'] });
   t.deepEqual(unmodelledSentences(report), [w]);
   t.true(renderMarkdown(report).includes(`**Not modelled yet.** ${w ?? ''}`));
