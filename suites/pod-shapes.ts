@@ -1,5 +1,5 @@
 // pod-shapes: pods of several containers. Every container's image goes through the same decision with
-// the pod's pull secrets (docs/specification.md A9): an init container, a second and third container
+// the pod's pull secrets (docs/specification.md A9): an init container, a sidecar, a second and third container
 // with a cached and an absent private image beside a public one, and an ephemeral container added to a
 // running pod (kubectl debug), each observed and judged on its own. The private images were pulled by
 // namespace a with its secret; the pods start in b without a secret, or in a with it, under the default
@@ -13,8 +13,8 @@ type Setting = (typeof SETTINGS)[number];
 /** owner may pull the private images; pub is public; pull-a holds owner's credentials in a. */
 function world(): WorldSpec {
   return {
-    users: { owner: { pulls: ['pub', 'init', 'img', 'fresh', 'debug'] } },
-    images: { pub: { repository: 'public' }, init: { repository: 'private' }, img: { repository: 'private' }, fresh: { repository: 'private' }, debug: { repository: 'private' } },
+    users: { owner: { pulls: ['pub', 'init', 'side', 'img', 'fresh', 'debug'] } },
+    images: { pub: { repository: 'public' }, init: { repository: 'private' }, side: { repository: 'private' }, img: { repository: 'private' }, fresh: { repository: 'private' }, debug: { repository: 'private' } },
     namespaces: ['a', 'b'],
     secrets: { 'pull-a': { namespace: 'a', user: 'owner' } },
   };
@@ -37,7 +37,7 @@ export const podShapes = defineSuite({
   name: 'pod-shapes',
   title: 'Init containers, several containers and ephemeral containers',
   description: 'Pods whose init container, second and third containers, or ephemeral container use cached and absent private images beside a public one, each container judged on its own, under the default policy, AlwaysVerify and with the gate off.',
-  scenarios: (): ScenarioSpec[] => expandAxes({ policy: SETTINGS, credential: Object.keys(WHO) as (keyof typeof WHO)[], shape: ['init', 'containers', 'ephemeral', 'ephemeral-never'] }, ({ policy: setting, credential: who, shape }) => {
+  scenarios: (): ScenarioSpec[] => expandAxes({ policy: SETTINGS, credential: Object.keys(WHO) as (keyof typeof WHO)[], shape: ['init', 'sidecar', 'containers', 'ephemeral', 'ephemeral-never'] }, ({ policy: setting, credential: who, shape }) => {
     const w = WHO[who];
     const base = { labels: setting === 'gate-off' ? { gate: 'off', policy: 'gate off' } : { gate: 'on', policy: setting }, world: world(), kubelet: kubelet(setting) };
     if (shape === 'init') {
@@ -46,6 +46,14 @@ export const podShapes = defineSuite({
         name: `Pod ${w.phrase} whose init container uses a private image namespace a pulled (IfNotPresent), before a public image, ${under(setting)}`,
         setup: [primedBy('pull-a', 'init')],
         act: { ...w.pod(), initContainers: [{ name: 'init', image: 'init', pullPolicy: 'IfNotPresent' }] },
+      };
+    }
+    if (shape === 'sidecar') {
+      return {
+        ...base, id: `sidecar/${setting}/${who}`,
+        name: `Pod ${w.phrase} whose sidecar (an init container with restartPolicy Always) uses a private image namespace a pulled (IfNotPresent), before a public image, ${under(setting)}`,
+        setup: [primedBy('pull-a', 'side')],
+        act: { ...w.pod(), initContainers: [{ name: 'sidecar', image: 'side', pullPolicy: 'IfNotPresent', restartPolicy: 'Always' }] },
       };
     }
     if (shape === 'containers') {

@@ -20,7 +20,7 @@ export const CI_SUBSET = [
   '^service-account-tokens/(pull|same-sa/cache-service-account|other-sa/denied/Never|recreated-sa)$',
   '^registry-faults/registry-outage/reverify-recovers$',
   '^image-references/(digest/AlwaysVerify/IfNotPresent/no-secret|other-tag/NeverVerify/Never/same-secret|tag-and-digest/gate-off/IfNotPresent/no-secret)$',
-  '^pod-shapes/(init/AlwaysVerify/no-secret|containers/NeverVerifyPreloadedImages/same-secret|ephemeral/AlwaysVerify/no-secret)$',
+  '^pod-shapes/(init/AlwaysVerify/no-secret|sidecar/AlwaysVerify/(no|same)-secret|containers/NeverVerifyPreloadedImages/same-secret|ephemeral/AlwaysVerify/no-secret)$',
 ];
 
 /**
@@ -60,6 +60,11 @@ test('a representative subset of every conformance suite agrees with the oracle 
   // ephemeral container added to a running pod is refused a cached private image without credentials.
   const init = report.scenarios.find((s) => s.id === 'pod-shapes/init/AlwaysVerify/no-secret');
   t.deepEqual([init?.observed?.outcome, init?.containers?.map((c) => [c.name, c.status, c.observed?.outcome])], ['not-started', [['init', 'passed', 'pull-fails']]]);
+  // A refused sidecar holds up main too; one that runs from the cache stays running, and main starts.
+  const sidecar = report.scenarios.find((s) => s.id === 'pod-shapes/sidecar/AlwaysVerify/no-secret');
+  t.deepEqual([sidecar?.status, sidecar?.observed?.outcome, sidecar?.containers?.map((c) => [c.name, c.status, c.observed?.outcome])], ['passed', 'not-started', [['sidecar', 'passed', 'pull-fails']]]);
+  const running = report.scenarios.find((s) => s.id === 'pod-shapes/sidecar/AlwaysVerify/same-secret');
+  t.deepEqual([running?.status, running?.containers?.map((c) => [c.name, c.observed?.outcome, c.observed?.container?.state])], ['passed', [['sidecar', 'runs-cached', 'running']]]);
   const debug = report.scenarios.find((s) => s.id === 'pod-shapes/ephemeral/AlwaysVerify/no-secret');
   t.deepEqual(debug?.containers?.map((c) => [c.kind, c.observed?.outcome, c.observed?.cause]), [['ephemeral', 'pull-fails', 'denied']]);
   // The refused configuration was reported with the kubelet's own words, and the node came back.

@@ -26,6 +26,15 @@ test('a refused init container leaves main unstarted; with the gate off the cach
   t.deepEqual(planned('init/gate-off/no-secret', 'v1.37.2'), { main: 'pulls-runs', containers: { init: 'runs-cached' } });
 });
 
+test('a sidecar is decided like an init container, under its own rule: refused, it holds up main; running from the cache, main starts after it', (t) => {
+  t.deepEqual(planned('sidecar/AlwaysVerify/no-secret'), { main: 'not-started', containers: { sidecar: 'pull-fails (denied)' } });
+  t.deepEqual(planned('sidecar/AlwaysVerify/same-secret'), { main: 'pulls-runs', containers: { sidecar: 'runs-cached' } });
+  const s = plan({ suites: [podShapes], kubelets: ['v1.35.4'] }).scenarios.find((x) => x.id === 'pod-shapes/sidecar/AlwaysVerify/no-secret');
+  t.is(s?.containers?.[0]?.prediction.rules[0]?.id, 'A9.sidecar');
+  t.is(s?.prediction.reason, 'sidecar sidecar did not start');
+  t.deepEqual(s?.prediction.rules.map((r) => r.id), ['A9.init-blocks']);
+});
+
 test('each container is decided on its own: a cached and an absent private image beside a public one', (t) => {
   t.deepEqual(planned('containers/NeverVerifyPreloadedImages/no-secret'), { main: 'pulls-runs', containers: { cached: 'pull-fails (denied)', fresh: 'pull-fails (denied)' } });
   t.deepEqual(planned('containers/NeverVerifyPreloadedImages/same-secret'), { main: 'pulls-runs', containers: { cached: 'runs-cached', fresh: 'pulls-runs' } });
@@ -70,6 +79,7 @@ test('mistakes: a name taken twice, one image for two containers, an ephemeral c
   const setupPod = { pod: { namespace: 'a', image: 'a1', pullPolicy: 'IfNotPresent' as const, secrets: ['pull-a'], ephemeralContainers: [{ name: 'dbg', image: 'a2', pullPolicy: 'IfNotPresent' as const }] } };
   t.deepEqual(problems(one({ namespace: 'a', image: 'a1', pullPolicy: 'Never' }, [setupPod])), ['setup[0].pod.ephemeralContainers[0]: a setup pod has no ephemeral containers (they are added to a running pod under test)']);
   t.deepEqual(problems(one({ namespace: 'a', image: 'a1', pullPolicy: 'IfNotPresent', containers: [{ name: 'Side_Car', image: 'a2', pullPolicy: 'Never' }] })), ['act.containers[0].name: "Side_Car" is not a valid name']);
+  t.deepEqual(problems(one({ namespace: 'a', image: 'a1', pullPolicy: 'IfNotPresent', containers: [{ name: 'side', image: 'a2', pullPolicy: 'Never', restartPolicy: 'Always' }] })), ['act.containers[0].restartPolicy: restartPolicy makes an init container a sidecar; the containers of a pod have none of their own']);
 });
 
 function podWith(status: V1Pod['status']): V1Pod {

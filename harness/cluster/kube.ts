@@ -33,10 +33,12 @@ export interface PodContainer {
   pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** The program to run instead of the image's entrypoint (an init container's /done). */
   command?: string[];
+  /** An init container's restartPolicy: 'Always' makes it a sidecar. */
+  restartPolicy?: 'Always';
 }
 
 function container(c: PodContainer, privileged?: boolean): V1Container {
-  return { name: c.name, image: c.image, imagePullPolicy: c.pullPolicy, ...(c.command ? { command: c.command } : {}), ...(privileged ? { securityContext: { privileged: true } } : {}) };
+  return { name: c.name, image: c.image, imagePullPolicy: c.pullPolicy, ...(c.command ? { command: c.command } : {}), ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}), ...(privileged ? { securityContext: { privileged: true } } : {}) };
 }
 
 /** What a user sees on a pod: Running, or its container waiting with a reason. */

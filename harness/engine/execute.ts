@@ -620,7 +620,8 @@ export class ScenarioRun {
     await createPodWithRetry(kube, {
       namespace, name, node: this.env.worker.name, image: this.model.podReference(pod), pullPolicy: pod.pullPolicy, pullSecrets: pod.secrets ?? [],
       serviceAccount: pod.serviceAccount, privileged: pod.privileged,
-      initContainers: list.filter((c) => c.kind === 'init').map((c) => spec(c.spec, ['/done'])),
+      // An init container runs /done and completes; a sidecar keeps running the image's own program.
+      initContainers: list.filter((c) => c.kind === 'init').map((c) => (c.spec.restartPolicy ? { ...spec(c.spec), restartPolicy: c.spec.restartPolicy } : spec(c.spec, ['/done']))),
       containers: list.filter((c) => c.kind === 'container' && c.spec.name !== 'main').map((c) => spec(c.spec)),
     }, signal);
     try {

@@ -125,9 +125,9 @@ export function containerPod(pod: PodSpec, c: ContainerSpec): PodSpec {
   return { namespace: pod.namespace, image: c.image, tag: c.tag, digest: c.digest, pullPolicy: c.pullPolicy, secrets: pod.secrets, serviceAccount: pod.serviceAccount, privileged: pod.privileged };
 }
 
-function notStarted(init: string): Prediction {
+function notStarted(init: string, sidecar: boolean): Prediction {
   return {
-    outcome: 'not-started', reason: `init container ${init} did not complete`, registryContact: false, record: { kind: 'unchanged' },
+    outcome: 'not-started', reason: `${sidecar ? 'sidecar' : 'init container'} ${init} did not ${sidecar ? 'start' : 'complete'}`, registryContact: false, record: { kind: 'unchanged' },
     rules: [{ id: 'A9.init-blocks', section: 'A9', text: `init container ${init} cannot start (its image was refused): the kubelet stops the pod's sync there, so the containers after it are not started and their images not decided` }],
   };
 }
@@ -139,6 +139,8 @@ const KIND_RULE: Record<ContainerKind, string> = {
   container: 'each container\'s image is decided in turn within one pod sync (EnsureImageExists, the pod\'s pull secrets): it sees the pulls of the containers before it',
   ephemeral: 'an ephemeral container\'s image is decided like any container\'s (EnsureImageExists, the pod\'s pull secrets), when it is added to the running pod',
 };
+
+const SIDECAR_RULE = 'a sidecar (an init container with restartPolicy Always) gets its image like any init container, in its turn; once it runs, the next init container starts, and a refused one holds up the rest like any init container';
 
 interface SecretState { generation: number; variant: string; exists: boolean }
 interface UserState { variant: number }
@@ -365,14 +367,19 @@ export class ScenarioModel {
     if (!multiContainer(pod)) return [{ kind: 'container', name: 'main', pod, prediction: this.predict(pod), before: this.recordEntry(pod.image) }];
     const m = this.copy();
     let blockedBy: string | undefined;
+    let blockedBySidecar = false;
     return podContainers(pod).map(({ kind, spec }) => {
       const cp = containerPod(pod, spec);
-      if (blockedBy !== undefined && kind !== 'ephemeral') return { kind, name: spec.name, pod: cp, prediction: notStarted(blockedBy) };
+      if (blockedBy !== undefined && kind !== 'ephemeral') return { kind, name: spec.name, pod: cp, prediction: notStarted(blockedBy, blockedBySidecar) };
       const before = m.recordEntry(cp.image);
       const p = m.predict(cp);
       m.applyPod(cp, p);
-      if (kind === 'init' && !ran(p.outcome)) blockedBy = spec.name;
-      return { kind, name: spec.name, pod: cp, before, prediction: { ...p, rules: [{ id: KIND_RULE_ID[kind], section: 'A9', text: KIND_RULE[kind] }, ...p.rules] } };
+      if (kind === 'init' && !ran(p.outcome)) {
+        blockedBy = spec.name;
+        blockedBySidecar = spec.restartPolicy === 'Always';
+      }
+      const rule = kind === 'init' && spec.restartPolicy === 'Always' ? { id: 'A9.sidecar', section: 'A9', text: SIDECAR_RULE } : { id: KIND_RULE_ID[kind], section: 'A9', text: KIND_RULE[kind] };
+      return { kind, name: spec.name, pod: cp, before, prediction: { ...p, rules: [rule, ...p.rules] } };
     });
   }
 

@@ -156,6 +156,11 @@ export interface ContainerSpec {
   tag?: string;
   digest?: boolean;
   pullPolicy: PullPolicy;
+  /**
+   * Init containers only: 'Always' makes it a sidecar (a restartable init container, KEP-753): it keeps
+   * running beside main, and the next init container starts once it runs (docs/specification.md A9.sidecar).
+   */
+  restartPolicy?: 'Always';
 }
 
 export type ContainerKind = 'init' | 'container' | 'ephemeral';

@@ -113,6 +113,7 @@ const container = z.strictObject({
   tag: tag.optional(),
   digest: z.boolean().optional(),
   pullPolicy,
+  restartPolicy: z.literal('Always').optional(),
 });
 const pod = z.strictObject({
   namespace: symbol,
@@ -395,6 +396,7 @@ function referenceProblems(s: ScenarioSpec): { path: string; problem: string; fi
       (p[list] ?? []).forEach((c, k) => {
         const at: Path = [...path, list, k];
         if (setupPod && list === 'ephemeralContainers') out.push({ path: formatPath(at), problem: 'a setup pod has no ephemeral containers (they are added to a running pod under test)', fix: 'move them to act' });
+        if (c.restartPolicy !== undefined && list !== 'initContainers') out.push({ path: formatPath([...at, 'restartPolicy']), problem: `restartPolicy makes an init container a sidecar; the ${list === 'containers' ? 'containers' : 'ephemeral containers'} of a pod have none of their own`, fix: 'move the container to initContainers, or remove restartPolicy' });
         checkImage(c, at);
         if (names.has(c.name)) out.push({ path: formatPath([...at, 'name']), problem: `the name "${c.name}" is taken (${names.get(c.name) ?? ''})`, fix: 'give every container of the pod its own name' });
         else names.set(c.name, `${list}[${k}]`);
