@@ -384,7 +384,7 @@ export class ScenarioRun {
       const idx = (this.planned.spec.setup ?? []).indexOf(step);
       const prediction = this.model.predict(step.pod);
       const { observation } = await this.runPod(step.pod, `setup${++this.podSeq}`, signal);
-      this.countSetAside(step.pod, observation);
+      this.countSetAside(observation.setAside, (secrets) => this.predictWithout(step.pod, secrets));
       const ok = sameOutcome(prediction.outcome, observation.outcome) && !observation.secretsUnread;
       this.setupChecks.push({ step: idx, what: `pod ${step.pod.pullPolicy} ${podImageText(step.pod)} in ${step.pod.namespace}${step.pod.secrets?.length ? ` with ${step.pod.secrets.join(', ')}` : ''}${step.pod.serviceAccount ? ` as ${step.pod.serviceAccount}` : ''}`, expected: prediction.outcome, observed: observation.outcome, ok, ...(observation.setAside ? { setAside: observation.setAside } : {}) });
       if (!ok) {
@@ -560,23 +560,35 @@ export class ScenarioRun {
    * Polled once a second (this path is rare: a kubelet that did not read a pull secret).
    */
   private async nextAttempt(namespace: string, name: string, marks: number, signal?: AbortSignal): Promise<{ decision: PodDecision; events: ObservedEvent[] }> {
+    let first: Date | undefined;
+    const r = await this.pollNextAttempt(async () => {
+      first ??= new Date();
+      return { decision: { ...containerOf(await this.env.kube.readPod(namespace, name)), createdAt: first }, events: await podEvents(this.env.kube, namespace, name) };
+    }, marks, signal);
+    if (!r.at) return { decision: { ...r.decision, decided: false }, events: r.events };
+    const decision = { ...r.decision, decidedAt: r.at };
+    return { decision, events: r.started ? await decisiveEvents(this.env.kube, namespace, name, decision, signal) : r.events };
+  }
+
+  /**
+   * Polls (once a second, up to NEXT_ATTEMPT_MS) what read() gives until the kubelet's next attempt
+   * after a refusal: the container started, or its "Error: <reason>" events counted more than marks
+   * with the container refused again (not merely in back-off). `at` is when that poll began; absent
+   * when the time ran out.
+   */
+  private async pollNextAttempt(read: () => Promise<{ decision: PodDecision; events: ObservedEvent[] }>, marks: number, signal?: AbortSignal): Promise<{ decision: PodDecision; events: ObservedEvent[]; started: boolean; at?: Date }> {
     const deadline = Date.now() + NEXT_ATTEMPT_MS;
-    let last: PodDecision = { decided: false, container: { state: 'none' } };
-    let events: ObservedEvent[] = [];
+    let last: { decision: PodDecision; events: ObservedEvent[] } = { decision: { decided: false, container: { state: 'none' } }, events: [] };
     while (Date.now() < deadline) {
       checkAborted(signal);
       await abortable(signal, 1000);
       const at = new Date();
-      last = { ...containerOf(await this.env.kube.readPod(namespace, name)), createdAt: last.createdAt ?? at };
-      events = await podEvents(this.env.kube, namespace, name);
-      const started = last.container.state === 'running' || last.container.state === 'terminated';
-      const refusedAgain = last.decided && last.container.reason !== 'ImagePullBackOff' && refusedAttempts(events) > marks;
-      if (started || refusedAgain) {
-        last.decidedAt = at;
-        return { decision: last, events: started ? await decisiveEvents(this.env.kube, namespace, name, last, signal) : events };
-      }
+      last = await read();
+      const d = last.decision;
+      const started = d.container.state === 'running' || d.container.state === 'terminated';
+      if (started || (d.decided && d.container.reason !== 'ImagePullBackOff' && refusedAttempts(last.events) > marks)) return { ...last, started, at };
     }
-    return { decision: { ...last, decided: false }, events };
+    return { ...last, started: false };
   }
 
   // ---- pods of several containers (init, more containers, ephemeral) --------------------------------
@@ -706,17 +718,12 @@ export class ScenarioRun {
     return p;
   }
 
-  /** Waits for the kubelet's next attempt of one container after a refusal: it started, or it was refused again (its back-off ended). */
+  /** Waits for the kubelet's next attempt of one container after a refusal (pollNextAttempt on that container's status and events). */
   private async nextContainerAttempt(namespace: string, name: string, kind: ContainerKind, container: string, marks: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + NEXT_ATTEMPT_MS;
-    while (Date.now() < deadline) {
-      checkAborted(signal);
-      await abortable(signal, 1000);
-      const d = containersOf(await this.env.kube.readPod(namespace, name), [{ kind, name: container }]).get(container);
-      const started = d?.container.state === 'running' || d?.container.state === 'terminated';
-      const evs = containerEvents(await podEventsWithPaths(this.env.kube, namespace, name), kind, container);
-      if (started || (d?.decided && d.container.reason !== 'ImagePullBackOff' && refusedAttempts(evs) > marks)) return;
-    }
+    await this.pollNextAttempt(async () => ({
+      decision: containersOf(await this.env.kube.readPod(namespace, name), [{ kind, name: container }]).get(container) ?? { decided: false, container: { state: 'none' } },
+      events: containerEvents(await podEventsWithPaths(this.env.kube, namespace, name), kind, container),
+    }), marks, signal);
   }
 
   /** The pod's events (with the container each names), once every decided container's decisive event is there (up to 5 s). */
@@ -776,14 +783,7 @@ export class ScenarioRun {
     const late = testHooks.lateSecret?.(this.planned.id);
     const act = this.planned.spec.act;
     const observed = await this.runContainers(act, 'act', signal, late ? () => this.createSecret(late.secret, 'valid') : undefined);
-    // Attempts set aside count as pod starts and must-pull checks, as the oracle predicts them without the unread secrets.
-    for (const c of all) {
-      for (const a of observed.get(c.name)?.setAside ?? []) {
-        this.podStarts++;
-        const check = this.predictContainerWithout(act, c.name, a.secrets).mustPullCheck;
-        if (check) this.predictedChecks.push(check);
-      }
-    }
+    for (const c of all) this.countSetAside(observed.get(c.name)?.setAside, (secrets) => this.predictContainerWithout(act, c.name, secrets));
     // Predicted again when the seam created the secret late (its uid is part of the predicted record).
     const judged = late ? this.model.predictPod(act) : all;
     const verdicts = judged.map((c) => ({ c, o: observed.get(c.name), v: this.containerVerdict(c, observed.get(c.name)) }));
@@ -838,7 +838,7 @@ export class ScenarioRun {
     // The test seam's induced lag: the pod's secret is created only after the kubelet's first decision (testHooks.lateSecret).
     const late = testHooks.lateSecret?.(this.planned.id);
     const { observation } = await this.runPod(spec.act, 'act', signal, spec.recover, late ? () => this.createSecret(late.secret, 'valid') : undefined);
-    this.countSetAside(spec.act, observation);
+    this.countSetAside(observation.setAside, (secrets) => this.predictWithout(spec.act, secrets));
     // Predicted again when the seam created the secret late (its uid is part of the predicted record).
     const judged = late ? this.model.predict(spec.act) : prediction;
     const v = this.verdictOf(judged, observation, before);
@@ -850,12 +850,12 @@ export class ScenarioRun {
     this.finish(judged, observation, before, ranWithout, v);
   }
 
-  /** Attempts set aside count as pod starts and must-pull checks, as the oracle predicts them for the pod without the unread secrets. */
-  private countSetAside(pod: PodSpec, observation: Observation): void {
-    for (const a of observation.setAside ?? []) {
+  /** Attempts set aside count as pod starts and must-pull checks, as the oracle predicts them without the unread secrets (without: for the pod, or one of its containers). */
+  private countSetAside(attempts: readonly SetAsideAttempt[] | undefined, without: (secrets: readonly string[]) => Prediction): void {
+    for (const a of attempts ?? []) {
       this.podStarts++;
-      const without = this.predictWithout(pod, a.secrets);
-      if (without.mustPullCheck) this.predictedChecks.push(without.mustPullCheck);
+      const check = without(a.secrets).mustPullCheck;
+      if (check) this.predictedChecks.push(check);
     }
   }
 

@@ -9,8 +9,7 @@ import { HarnessError } from '../errors.ts';
 import type { Kube } from '../cluster/kube.ts';
 import type { RunOptions, RunResult } from '../util/exec.ts';
 import { AGENT_NAMESPACE, type NodeAgent } from './agent.ts';
-import { KindNode } from './kind-node.ts';
-import { RECORDS_ROOT } from './records.ts';
+import { installKubeletSh, KindNode, WIPE_RECORDS_SH } from './kind-node.ts';
 
 export class AgentNode extends KindNode {
   private readonly agent: NodeAgent;
@@ -71,14 +70,11 @@ export class AgentNode extends KindNode {
    * as /usr/bin/kubelet.pullproof-orig, moves the new one in (or the original back) and starts it.
    */
   override async swapKubelet(binary: string, o: { wipeRecords?: boolean } = {}): Promise<number> {
-    if (binary !== 'original') {
-      await this.copyIn(binary, '/usr/bin/kubelet.pullproof-new');
-      await this.exec(['chmod', '0755', '/usr/bin/kubelet.pullproof-new']);
-    }
-    const install = binary === 'original' ? 'cp -p /usr/bin/kubelet.pullproof-orig /usr/bin/kubelet' : 'mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet';
+    await this.stageKubelet(binary);
     const since = new Date(Date.now() - 1000);
     const t0 = performance.now();
-    await this.detached(`systemctl stop kubelet; ${o.wipeRecords ? `rm -rf ${RECORDS_ROOT}/pulling ${RECORDS_ROOT}/pulled; ` : ''}[ -e /usr/bin/kubelet.pullproof-orig ] || cp -p /usr/bin/kubelet /usr/bin/kubelet.pullproof-orig; ${install}; systemctl start kubelet`);
+    // The kubelet is started again whatever a step before it returned.
+    await this.detached(`systemctl stop kubelet; ${o.wipeRecords ? `${WIPE_RECORDS_SH}; ` : ''}${installKubeletSh(binary)}; systemctl start kubelet`);
     await this.waitReady(since);
     return (performance.now() - t0) / 1000;
   }

@@ -110,11 +110,16 @@ export function flagOf(cmdline: string, flag: string): string | undefined {
   return undefined;
 }
 
+/** The running kubelet's command line (NUL-separated, from /proc/<pid>/cmdline), or undefined when no kubelet runs. */
+export async function kubeletCmdline(node: KindNode): Promise<string | undefined> {
+  const pid = (await node.exec(['sh', '-c', 'pidof kubelet || pgrep -x kubelet'], { allowFailure: true })).stdout.trim().split(/\s+/)[0];
+  return pid ? (await node.exec(['cat', `/proc/${pid}/cmdline`])).stdout : undefined;
+}
+
 /** The paths a run may change on this node: the kubelet's --config file, its flag files and drop-ins, and its credential provider config and plugin directory. */
 export async function kubeletPaths(node: KindNode): Promise<string[]> {
-  const pid = (await node.exec(['sh', '-c', 'pidof kubelet || pgrep -x kubelet'], { allowFailure: true })).stdout.trim().split(/\s+/)[0];
-  if (!pid) throw new HarnessError(`${node.name}: no kubelet process to read the configuration paths from`);
-  const cmdline = (await node.exec(['cat', `/proc/${pid}/cmdline`])).stdout;
+  const cmdline = await kubeletCmdline(node);
+  if (!cmdline) throw new HarnessError(`${node.name}: no kubelet process to read the configuration paths from`);
   const config = flagOf(cmdline, 'config');
   if (!config) throw new HarnessError(`${node.name}: the kubelet runs without --config (flags only); pullproof changes only a configuration file`);
   const provider = ['image-credential-provider-config', 'image-credential-provider-bin-dir'].map((f) => flagOf(cmdline, f)).filter((x): x is string => !!x);

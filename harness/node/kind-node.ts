@@ -10,6 +10,21 @@ import { applyKubeletSettings, type KubeletSettings, type KubeletTarget } from '
 import { parseRecord, recordPath, RECORDS_ROOT, type ImagePulledRecord, type ImagePullIntent, type PullRecord } from './records.ts';
 
 export const KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
+const KUBELET_BIN = '/usr/bin/kubelet';
+/** The node image's own kubelet, kept once before the first swap; a build is staged beside it first. */
+const ORIGINAL_KUBELET = `${KUBELET_BIN}.pullproof-orig`;
+const STAGED_KUBELET = `${KUBELET_BIN}.pullproof-new`;
+/** The shell that removes every pull record. */
+export const WIPE_RECORDS_SH = `rm -rf ${RECORDS_ROOT}/pulling ${RECORDS_ROOT}/pulled`;
+
+/**
+ * The shell that puts the staged kubelet (stageKubelet) in place, or with "original" the node image's own
+ * back, keeping the node's own once as ORIGINAL_KUBELET. Each step after the previous one, whatever it
+ * returned: a caller that must stop at a failure prefixes `set -e`.
+ */
+export function installKubeletSh(binary: string | 'original'): string {
+  return `[ -e ${ORIGINAL_KUBELET} ] || cp -p ${KUBELET_BIN} ${ORIGINAL_KUBELET}; ${binary === 'original' ? `cp -p ${ORIGINAL_KUBELET} ${KUBELET_BIN}` : `chmod 0755 ${STAGED_KUBELET} && mv ${STAGED_KUBELET} ${KUBELET_BIN}`}`;
+}
 
 export interface CriImage {
   id: string;
@@ -187,7 +202,7 @@ export class KindNode {
 
   /** Removes every record (the node then treats every present image as preloaded). */
   async wipeRecords(o: { restart?: boolean } = {}): Promise<void> {
-    await this.exec(['sh', '-c', `rm -rf ${RECORDS_ROOT}/pulling ${RECORDS_ROOT}/pulled`]);
+    await this.exec(['sh', '-c', WIPE_RECORDS_SH]);
     if (o.restart !== false) await this.restartKubelet();
   }
 
@@ -228,13 +243,13 @@ export class KindNode {
    * kept once as /usr/bin/kubelet.pullproof-orig; `binary` "original" puts it back.
    */
   async installKubelet(binary: string | 'original'): Promise<void> {
-    await this.exec(['sh', '-c', '[ -e /usr/bin/kubelet.pullproof-orig ] || cp -p /usr/bin/kubelet /usr/bin/kubelet.pullproof-orig']);
-    if (binary === 'original') {
-      await this.exec(['cp', '-p', '/usr/bin/kubelet.pullproof-orig', '/usr/bin/kubelet']);
-      return;
-    }
-    await this.copyIn(binary, '/usr/bin/kubelet.pullproof-new');
-    await this.exec(['sh', '-c', 'chmod 0755 /usr/bin/kubelet.pullproof-new && mv /usr/bin/kubelet.pullproof-new /usr/bin/kubelet']);
+    await this.stageKubelet(binary);
+    await this.exec(['sh', '-c', `set -e; ${installKubeletSh(binary)}`]);
+  }
+
+  /** Copies a kubelet build onto the node beside the running one (nothing for "original"). */
+  protected async stageKubelet(binary: string | 'original'): Promise<void> {
+    if (binary !== 'original') await this.copyIn(binary, STAGED_KUBELET);
   }
 
   /** Cordons the node and evicts its pods (daemon sets stay), as before a kubelet minor upgrade. */

@@ -3,7 +3,7 @@
 // read the way a run reads it, with where it was found and why not when it cannot be. The first thing to
 // run against a cluster pullproof did not create (`pullproof agent check`).
 import { parse } from 'yaml';
-import { BACKUP_DIR, flagOf, readBackup } from './backup.ts';
+import { BACKUP_DIR, flagOf, kubeletCmdline, readBackup } from './backup.ts';
 import { RECORDS_ROOT } from './records.ts';
 import type { KindNode } from './kind-node.ts';
 
@@ -28,9 +28,9 @@ export async function probeNode(node: KindNode): Promise<ProbeCheck[]> {
   let configPath: string | undefined;
   out.push(await check('kubelet version', () => node.kubeletVersion()));
   out.push(await check('kubelet configuration file', async () => {
-    const pid = (await node.exec(['sh', '-c', 'pidof kubelet || pgrep -x kubelet'])).stdout.trim().split(/\s+/)[0];
-    if (!pid) throw new Error('no kubelet process');
-    configPath = flagOf((await node.exec(['cat', `/proc/${pid}/cmdline`])).stdout, 'config');
+    const cmdline = await kubeletCmdline(node);
+    if (!cmdline) throw new Error('no kubelet process');
+    configPath = flagOf(cmdline, 'config');
     if (!configPath) throw new Error('the kubelet runs without --config (flags only): pullproof changes the configuration file');
     const text = await node.readFile(configPath);
     const doc = parse(text) as { kind?: string; apiVersion?: string } | null;

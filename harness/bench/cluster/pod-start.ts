@@ -167,17 +167,21 @@ export class SecretNotRead extends HarnessError {
  * not read one of them, is the lag; any other failure fails the pod start.
  */
 export function lagOf(pod: Pick<PodSpec, 'namespace' | 'name' | 'pullSecrets'>, failure: string, events: readonly ObservedEvent[], logLines: readonly string[]): SecretNotRead | undefined {
+  if (!mayBeLag(pod, failure)) return undefined;
   const listed = pod.pullSecrets ?? [];
-  if (!listed.length || !/ErrImagePull|ImagePullBackOff/.test(failure)) return undefined;
   const f = secretReadFailures(events, logLines, pod.namespace, pod.name);
   const unread = unreadExisting(f, listed, listed);
   return unread.length ? new SecretNotRead(`${pod.namespace}/${pod.name}`, unread, redact(f.text ?? ''), redact(failure)) : undefined;
 }
 
+/** Whether a failure can be the lag at all: a pull failure of a pod that lists pull secrets. */
+function mayBeLag(pod: Pick<PodSpec, 'pullSecrets'>, failure: string): boolean {
+  return (pod.pullSecrets?.length ?? 0) > 0 && /ErrImagePull|ImagePullBackOff/.test(failure);
+}
+
 /** The lag's evidence for a failed pod start, read from the cluster and the node, or undefined. */
 async function secretNotRead(env: PodStartEnv, pod: PodSpec, since: Date, failure: string): Promise<SecretNotRead | undefined> {
-  const listed = pod.pullSecrets ?? [];
-  if (!listed.length || !/ErrImagePull|ImagePullBackOff/.test(failure)) return undefined;
+  if (!mayBeLag(pod, failure)) return undefined;
   // The event and the log line are written around the failed pull, not before it: read for up to 3 s.
   const deadline = Date.now() + 3000;
   for (;;) {
@@ -202,11 +206,11 @@ export interface PodStartResult {
 /** One pod start: returns its raw material; the caller builds the sample. */
 export async function runPodStart(env: PodStartEnv, s: ScheduledSample, pod: PodSpec, o: { timeoutMs: number; signal?: AbortSignal; previousGone?: Promise<void> }): Promise<PodStartResult> {
   const t0 = performance.now();
-  const t0Wall = Date.now() - 1000;
   const id = `${pod.namespace}/${pod.name}`;
   setDelay(env, s.delayMs);
   let watch: PodWatch | undefined;
-  let since: Date | undefined;
+  // journalctl --since has second resolution: a second earlier, then the markers name the pod (set again just before the pod is created).
+  let since = new Date(Date.now() - 1000);
   try {
     const metricsBefore = await scrapeMetrics(env.kube, env.node.name);
     // The previous pod's teardown (no counter this bench reads changes with it) must end before this
@@ -214,7 +218,6 @@ export async function runPodStart(env: PodStartEnv, s: ScheduledSample, pod: Pod
     await o.previousGone;
     env.registry.log.setScenario(`bench ${s.id}`);
     const cursor = env.registry.log.cursor;
-    // journalctl --since has second resolution: a second earlier, then the markers name the pod.
     since = new Date(Date.now() - 1000);
     watch = watchRunning(env.kube, pod.namespace, pod.name, o.timeoutMs, o.signal);
     await watch.established;
@@ -237,7 +240,7 @@ export async function runPodStart(env: PodStartEnv, s: ScheduledSample, pod: Pod
   } catch (err) {
     watch?.stop();
     setDelay(env, 0);
-    const lag = o.signal?.aborted ? undefined : await secretNotRead(env, pod, since ?? new Date(t0Wall), (err as Error).message).catch(() => undefined);
+    const lag = o.signal?.aborted ? undefined : await secretNotRead(env, pod, since, (err as Error).message).catch(() => undefined);
     await env.kube.deletePod(pod.namespace, pod.name).catch(() => undefined);
     if (lag) {
       // The next pod start waits until this pod is gone, so the kubelet works on one pod only.
