@@ -55,12 +55,42 @@ export class AgentNode extends KindNode {
     await this.exec(['systemd-run', '--collect', '--no-block', '--unit', `pullproof-kubelet-${Date.now()}`, 'sh', '-c', script]);
   }
 
-  /** Restarts the kubelet (detached) and waits for its healthz and a fresh Ready condition. */
+  /** The kubelet unit as systemd sees it: its invocation (new at every start), whether it is active, and when it became so (the node's clock). */
+  private async kubeletUnit(timeoutMs: number): Promise<{ id: string; active: boolean; since: Date } | undefined> {
+    const r = await this.exec(['systemctl', 'show', 'kubelet', '-p', 'InvocationID,ActiveState,ActiveEnterTimestamp', '--timestamp=unix'], { allowFailure: true, timeoutMs }).catch(() => undefined);
+    const id = r?.stdout.match(/^InvocationID=(\S+)$/m)?.[1];
+    const at = Number(r?.stdout.match(/^ActiveEnterTimestamp=@(\d+)/m)?.[1]);
+    return id ? { id, active: /^ActiveState=active$/m.test(r?.stdout ?? ''), since: new Date(at * 1000) } : undefined;
+  }
+
+  /**
+   * Runs a detached step that restarts the kubelet, and waits until systemd runs a new invocation of it;
+   * returns when that one started (the node's clock, as the kubelet's heartbeats are). The step is
+   * detached (--no-block), so without this the old kubelet's healthz and its last heartbeat could pass
+   * for the new one's: 1 of 11 restarts did, on kind on 2026-12-07, and the next exec then met the
+   * restarting kubelet.
+   */
+  private async restartDetached(script: string, deadline: number): Promise<Date> {
+    const before = (await this.kubeletUnit(60_000))?.id;
+    if (!before) throw new HarnessError(`${this.name}: cannot read the kubelet's systemd unit through the agent (systemctl show kubelet)`, 'the node\'s kubelet must run as the systemd unit kubelet.service');
+    await this.detached(script);
+    let last = 'the unit could not be read';
+    while (Date.now() < deadline) {
+      // An exec that the stopping kubelet accepted may never answer: each probe is bounded, the next one asks the new kubelet.
+      const unit = await this.kubeletUnit(3_000);
+      if (unit && unit.id !== before && unit.active) return unit.since;
+      if (unit) last = unit.id === before ? 'still the invocation from before the restart' : 'a new invocation, not active yet';
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new HarnessError(`${this.name}: systemd did not start the kubelet again (last: ${last})`, 'see the kubelet\'s journal on the node: journalctl -u kubelet');
+  }
+
+  /** Restarts the kubelet (detached) and waits for the new one's healthz and Ready condition. */
   override async restartKubelet(timeoutMs = 180_000): Promise<number> {
     const t0 = performance.now();
-    const since = new Date(Date.now() - 1000);
-    await this.detached('systemctl restart kubelet');
-    await this.waitReady(since, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    const since = await this.restartDetached('systemctl restart kubelet', deadline);
+    await this.waitReady(since, Math.max(1000, deadline - Date.now()));
     return (performance.now() - t0) / 1000;
   }
 
@@ -71,11 +101,11 @@ export class AgentNode extends KindNode {
    */
   override async swapKubelet(binary: string, o: { wipeRecords?: boolean } = {}): Promise<number> {
     await this.stageKubelet(binary);
-    const since = new Date(Date.now() - 1000);
     const t0 = performance.now();
+    const deadline = Date.now() + 180_000;
     // The kubelet is started again whatever a step before it returned.
-    await this.detached(`systemctl stop kubelet; ${o.wipeRecords ? `${WIPE_RECORDS_SH}; ` : ''}${installKubeletSh(binary)}; systemctl start kubelet`);
-    await this.waitReady(since);
+    const since = await this.restartDetached(`systemctl stop kubelet; ${o.wipeRecords ? `${WIPE_RECORDS_SH}; ` : ''}${installKubeletSh(binary)}; systemctl start kubelet`, deadline);
+    await this.waitReady(since, Math.max(1000, deadline - Date.now()));
     return (performance.now() - t0) / 1000;
   }
 

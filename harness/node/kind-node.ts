@@ -91,7 +91,9 @@ export class KindNode {
     let last = '';
     while (Date.now() < deadline) {
       if (signal?.aborted) throw new HarnessError(`${this.name}: waiting for Ready aborted`);
-      const health = await this.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true, signal });
+      // Bounded as a whole: an exec through a node agent is served by the kubelet being waited for.
+      const health = await this.exec(['curl', '-sf', '--max-time', '2', 'http://127.0.0.1:10248/healthz'], { allowFailure: true, signal, timeoutMs: 5_000 })
+        .catch((err: unknown) => { if (signal?.aborted) throw err; return { exitCode: -1 }; });
       if (health.exitCode === 0) {
         last = await this.readyStatus(signal);
         const [status, beat] = last.split(' ');
