@@ -92,8 +92,8 @@ interface Descriptor { mediaType: string; digest: string; size: number }
  * re-verifies a system image (AlwaysVerify, or off the allowlist) is answered by the harness registry.
  */
 /**
- * `ctr images export` of one image, copied out with `docker cp`, untarred and every blob checked against
- * its digest. Seen here: `docker exec` stdout losing the last bytes of an archive, and a `ctr export`
+ * `ctr images export` of one image, copied out with `docker cp`, untarred, every blob checked against
+ * its digest and the index's manifest checked present. Seen here: `docker exec` stdout losing the last bytes of an archive, and a `ctr export`
  * that exited 0 with a short archive while the node was starting its static pods; a retry gets a whole
  * one, and the digest check makes sure nothing short is ever pushed.
  */
@@ -111,6 +111,11 @@ async function exportImage(node: KindNode, ref: string, workDir: string): Promis
         const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
         if (m && sha256Digest(data) !== `sha256:${m[1]}`) throw new Error(`blob ${m[1]} does not match its digest (${data.length} bytes)`);
       }
+      // A whole archive names the image's manifest in index.json and holds it. One without it was seen
+      // once (CI of 92c32d3, registry.k8s.io/etcd on a control plane 1.7 s after the nodes were Ready).
+      const top = (JSON.parse((files.get('index.json') ?? Buffer.from('{}')).toString()) as { manifests?: Descriptor[] }).manifests?.[0];
+      if (!top) throw new Error(`the archive's index.json names no manifest (${files.size} files)`);
+      if (!files.has(`blobs/sha256/${top.digest.slice(7)}`)) throw new Error(`the archive lacks the manifest ${top.digest} its index.json names`);
       return files;
     } catch (err) {
       problem = (err as Error).message;
