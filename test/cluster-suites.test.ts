@@ -3,7 +3,7 @@
 // configuration, restarts, service-account tokens with the STS, a registry outage, digest and tag
 // references, init, several and ephemeral containers). The full matrix (every
 // suite on every version) runs with `pullproof run --suite all`.
-import test from 'ava';
+import anyTest, { type TestFn } from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,16 +40,31 @@ function readReport(dir: string): Report {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
 }
 
+// A failed run's report folder (with the node logs the run exported) is kept and named, for the cause.
+const test = anyTest as TestFn<{ dir?: string }>;
+test.afterEach.always((t) => {
+  if (!t.context.dir) return;
+  if (t.passed) rmSync(t.context.dir, { recursive: true, force: true });
+  else console.error(`cluster-suites: the report of the failed run is kept in ${t.context.dir} (node logs in logs/nodes)`);
+});
+
+/** What a user reads first of a scenario that did not pass: its message, and what the kubelet's events said. */
+function notPassed(s: Report['scenarios'][number]): string {
+  const o = s.kind === 'oracle' ? s.observed : undefined;
+  const events = o?.events?.map((e) => `${e.reason} x${e.count} at ${e.at}`).join(', ');
+  return `${s.id}: ${s.status} ${s.message ?? ''}${events ? ` [events: ${events}]` : ''}`;
+}
+
 test('a representative subset of every conformance suite agrees with the oracle on a 1.35.4 kubelet', async (t) => {
   t.timeout(60 * 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'pullproof-test-suites-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.context.dir = dir;
   const lagged = { ...INDUCED_LAG, ...INDUCED_LAG_INIT };
   const focus = [...CI_SUBSET, ...Object.keys(lagged).map((id) => `^${id}$`)];
   const late = Object.entries(lagged).map(([id, secret]) => `${id}:${secret}`).join(',');
   const r = await pullproof(['run', '--suite', 'all', '--suite-file', LAG_SUITE, '--kubelet', 'v1.35.4', ...focus.flatMap((f) => ['--focus', f]), '--report-dir', dir], { PULLPROOF_TEST_LATE_SECRET: late }, { entry: TEST_ENTRY });
   const report = readReport(dir);
-  const bad = report.scenarios.filter((s) => !['passed', 'known-bug'].includes(s.status)).map((s) => `${s.id}: ${s.status} ${s.message ?? ''}`);
+  const bad = report.scenarios.filter((s) => !['passed', 'known-bug'].includes(s.status)).map(notPassed);
   t.deepEqual(bad, [], r.stderr.split('\n').slice(-30).join('\n'));
   t.is(r.code, 0, r.stderr.split('\n').slice(-40).join('\n'));
   t.true(report.scenarios.length >= 20, `${report.scenarios.length} scenarios ran`);

@@ -52,3 +52,13 @@ test('the end of a run recaps every scenario that did not pass, worst first, one
   // A scenario id with regular-expression characters is escaped in its --focus.
   t.true((recapLines([{ ...s('c@v1', 'failed', 'x'), id: 'a/b (c).d' }])[1] ?? '').endsWith(String.raw`--focus '^a/b \(c\)\.d$'`));
 });
+
+test('a long failure message in the recap is cut at a word, marked with …, never mid-word', async (t) => {
+  const { clipWords } = await import('../harness/engine/run.ts');
+  // The CI recap of fd9f2ec ended "1 attempt(s) set aside: t".
+  const msg = 'expected runs-cached; observed never-pull: ErrImageNeverPull: Container image "registry.pullproof.test:5443/private/2c624771/img:v1" is not present with pull policy of Never; 1 attempt(s) set aside: the kubelet made them without the pull secret copy-b';
+  const cut = clipWords(msg, 200);
+  t.true(cut.length <= 200, cut);
+  t.true(cut.endsWith('set aside …'), cut);
+  t.is(clipWords('short', 200), 'short');
+});

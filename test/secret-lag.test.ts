@@ -103,3 +103,47 @@ test('bench: the same failure without that evidence, a pod without pull secrets,
   // Another pod's line is not this pod's evidence.
   t.is(lagOf(benchPod, BENCH_FAILURE, [], [LOG_137.replace('/act"', '/other"')]), undefined);
 });
+
+// The kubelet v1.35.4 journal of a Never pod whose secret copy-b was created after the kubelet's first
+// decision: it synced the pod twice within a second, both times without the secret (-o cat, as read).
+const podB = 'pp-2c624771-b';
+const NEVER_REFUSAL = `E1208 02:07:24.997853     416 pod_workers.go:1324] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"main\\" with ErrImageNeverPull: \\"Container image \\\\\\"registry.pullproof.test:5443/private/2c624771/img:v1\\\\\\" is not present with pull policy of Never\\"" pod="${podB}/act" podUID="b3552d0f-17ec-4196-8222-eb11e21cc833"`;
+const NOT_FOUND = `I1208 02:07:24.801578     416 kubelet_pods.go:1079] "Unable to retrieve pull secret, the image pull may not succeed." pod="${podB}/act" secret="" err="secret \\"copy-b\\" not found"`;
+const TWO_SYNCS = [NOT_FOUND, NEVER_REFUSAL, NOT_FOUND, NEVER_REFUSAL];
+const never = { outcome: 'never-pull' };
+const lagB = { listed: ['copy-b'], existing: ['copy-b'], without: () => never, observed: never };
+const evB = (retrieved: number, refused: number): ObservedEvent[] => [
+  ev('FailedToRetrieveImagePullSecret', 'Unable to retrieve some image pull secrets (copy-b); attempting to pull the image may not succeed.', retrieved),
+  ev('Failed', 'Error: ErrImageNeverPull', refused),
+];
+
+test('each refused attempt in the kubelet log is tied to its own sync\'s secret read; back-off syncs and other pods are no attempts', (t) => {
+  t.deepEqual(secretReadFailures(evB(2, 2), TWO_SYNCS, podB, 'act').refusals, { main: [true, true] });
+  const read = NEVER_REFUSAL.replace('02:07:24', '02:07:40');
+  const backOff = NEVER_REFUSAL.replace('with ErrImageNeverPull', 'with ImagePullBackOff');
+  t.deepEqual(secretReadFailures([], [NOT_FOUND, backOff, read], podB, 'act').refusals, { main: [false] });
+  t.deepEqual(secretReadFailures([], TWO_SYNCS.map((l) => l.replace('/act"', '/other"')), podB, 'act').refusals, {});
+  // A sync that failed for two containers names each.
+  const two = NEVER_REFUSAL.replace('err="failed to', 'err="[failed to \\"StartContainer\\" for \\"init\\" with ErrImagePull: \\"x\\", failed to').replace('podUID', ']" podUID');
+  t.deepEqual(secretReadFailures([], [NOT_FOUND, two], podB, 'act').refusals, { init: [true], main: [true] });
+});
+
+test('the second of two quick syncs without the secret is set aside too, although the event snapshot of the first already counted its secret failure (the CI failure of fd9f2ec)', (t) => {
+  // The first check: the events counted the second sync's secret failure, not yet its refusal.
+  const first = secretReadFailures(evB(2, 1), [NOT_FOUND, NEVER_REFUSAL, NOT_FOUND], podB, 'act');
+  t.truthy(setAsideDecision({ ...lagB, failures: first, before: { eventCount: 0, logLines: 0, refusals: 0 } }));
+  const before = { eventCount: first.eventCount, logLines: first.logLines, refusals: first.refusals.main?.length ?? 0 };
+  // The next attempt seen is the second sync: by the counts it is nothing new; by the log it was made without copy-b.
+  const second = secretReadFailures(evB(2, 2), TWO_SYNCS, podB, 'act');
+  t.is(second.eventCount, before.eventCount);
+  t.deepEqual(setAsideDecision({ ...lagB, failures: second, before })?.secrets, ['copy-b']);
+});
+
+test('an attempt whose own sync read the secret is judged, even right after attempts made without it', (t) => {
+  const third = secretReadFailures(evB(2, 3), [...TWO_SYNCS, NEVER_REFUSAL], podB, 'act');
+  t.deepEqual(third.refusals.main, [true, true, false]);
+  t.is(setAsideDecision({ ...lagB, failures: third, before: { eventCount: 2, logLines: 2, refusals: 2 } }), undefined);
+  // An attempt already set aside is not set aside again when the log shows nothing new.
+  const same = secretReadFailures(evB(3, 2), [...TWO_SYNCS, NOT_FOUND], podB, 'act');
+  t.is(setAsideDecision({ ...lagB, failures: same, before: { eventCount: 2, logLines: 2, refusals: 2 } }), undefined);
+});

@@ -18,7 +18,7 @@ import type { Attempt, Observation, ObservedEvent, ObservedRequest, ScenarioResu
 import { generatePassword, redact } from '../util/secrets.ts';
 import { ENSURE_SECRET_PULLED_IMAGES, factsOf, gateOn } from '../oracle/versions.ts';
 import { ScenarioModel, isBarrier, type ContainerPrediction, type Resolver } from './model.ts';
-import { attributedRequests, classify, containerEvents, containerOf, containersOf, decisiveEvents, decisiveReason, imageRefOf, podEvents, podEventsWithPaths, recordEntryOf, refusalRecorded, refusedAttempts, SECRET_LOG_TEXT, secretReadFailures, setAsideDecision, unreadExisting, watchDecision, type Attribution, type PodDecision, type SecretReadFailures } from './observe.ts';
+import { attributedRequests, classify, containerEvents, containerOf, containersOf, decisiveEvents, decisiveReason, imageRefOf, podEvents, podEventsWithPaths, recordEntryOf, refusalRecorded, refusedAttempts, secretReadFailures, setAsideDecision, unreadExisting, watchDecision, type Attribution, type PodDecision, type SecretReadFailures } from './observe.ts';
 import { judge, ran, sameOutcome, type Verdict } from './judge.ts';
 import type { PlannedScenario } from './plan.ts';
 import { multiContainer, podContainers, podImageText, secretUser, type ContainerKind, type ContainerSpec, type ImageSpec, type PodSpec, type Step } from './spec.ts';
@@ -328,12 +328,23 @@ export class ScenarioRun {
   }
 
   /** What the kubelet said about this pod's pull secrets so far (its events, and its log since the pod was created). */
-  private async readFailures(namespace: string, name: string, events: ObservedEvent[], since: Date): Promise<SecretReadFailures> {
-    const lines = await this.env.worker.node.kubeletLogLines(since, SECRET_LOG_TEXT, `pod="${namespace}/${name}"`).catch(() => []);
-    return secretReadFailures(events, lines, namespace, name);
+  /**
+   * What the kubelet said about reading the pod's pull secrets, from the events given and its log. The
+   * log is read again (for up to 5 s) until it shows as many refused attempts as the events count, so
+   * that the attempt observed is in it with its own sync's secret read.
+   */
+  private async readFailures(namespace: string, name: string, events: ObservedEvent[], since: Date, signal?: AbortSignal): Promise<SecretReadFailures> {
+    const want = refusedAttempts(events);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const lines = await this.env.worker.node.kubeletLogLines(since, `pod="${namespace}/${name}"`).catch(() => []);
+      const f = secretReadFailures(events, lines, namespace, name);
+      if (Object.values(f.refusals).reduce((n, r) => n + r.length, 0) >= want || Date.now() > deadline || signal?.aborted) return f;
+      await abortable(signal, 500);
+    }
   }
 
-  private setAsideReason(pod: PodSpec, c: Pick<Observation, 'outcome' | 'cause'>, f: SecretReadFailures, before: { eventCount: number; logLines: number }): { secrets: string[]; evidence: string } | undefined {
+  private setAsideReason(pod: PodSpec, c: Pick<Observation, 'outcome' | 'cause'>, f: SecretReadFailures, before: { eventCount: number; logLines: number; refusals?: number }): { secrets: string[]; evidence: string } | undefined {
     const why = setAsideDecision({ observed: c, failures: f, before, listed: pod.secrets ?? [], existing: this.existingSecrets(pod), without: (unread) => this.predictWithout(pod, unread) });
     return why ? { ...why, evidence: redact(why.evidence) } : undefined;
   }
@@ -497,7 +508,7 @@ export class ScenarioRun {
       await afterFirstDecision?.();
       let events = await decisiveEvents(kube, namespace, name, d, signal);
       const setAside: SetAsideAttempt[] = [];
-      let seen = { eventCount: 0, logLines: 0 };
+      let seen = { eventCount: 0, logLines: 0, refusals: 0 };
       let secretsUnread: string | undefined;
       for (;;) {
         const c = classify(d, attributedRequests(this.env.registry.log, this.attribution, cursor), events);
@@ -505,16 +516,18 @@ export class ScenarioRun {
         // A pod that ran is always judged (its verdict reads the kubelet's log later, if it needs it).
         if (this.existingSecrets(pod).length === 0 || (c.outcome !== 'pull-fails' && c.outcome !== 'never-pull')) break;
         events = await this.withRefusalRecorded(namespace, name, d, events, signal);
-        const failures = await this.readFailures(namespace, name, events, created);
+        const failures = await this.readFailures(namespace, name, events, created, signal);
         const why = this.setAsideReason(pod, c, failures, seen);
         if (!why) break;
-        seen = { eventCount: failures.eventCount, logLines: failures.logLines };
+        const inLog = failures.refusals.main?.length ?? 0;
+        seen = { eventCount: failures.eventCount, logLines: failures.logLines, refusals: inLog };
         if (setAside.length >= MAX_SET_ASIDE) {
           secretsUnread = `the kubelet did not read the pod's pull secret ${why.secrets.join(', ')}, which exists, in ${setAside.length + 1} attempts over ${((performance.now() - t0) / 1000).toFixed(0)} s: each ran without it (${why.evidence.slice(0, 200)}); the node authorizer or the kubelet's secret cache never caught up with the pod`;
           break;
         }
         const refusedAt = d.decidedAt ?? new Date();
-        const marks = refusedAttempts(events);
+        // The next attempt is one after every refusal seen so far, in the events or in the log.
+        const marks = Math.max(refusedAttempts(events), inLog);
         cursor = this.env.registry.log.cursor;
         const next = await this.nextAttempt(namespace, name, marks, signal);
         setAside.push({ decidedAt: refusedAt.toISOString(), outcome: c.outcome, summary: c.summary, secrets: why.secrets, evidence: why.evidence, seconds: (Date.now() - refusedAt.getTime()) / 1000 });
@@ -653,8 +666,9 @@ export class ScenarioRun {
       const setAside = new Map<string, SetAsideAttempt[]>();
       const requestsOf = (c: (typeof list)[number]): ObservedRequest[] => attributedRequests(this.env.registry.log, { repositories: new Set([this.registryPath(c.spec.image)]), users: new Set(), serviceAccounts: this.attribution.serviceAccounts }, cursors.get(c.spec.name) ?? cursor);
       let events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
-      let failures = existing.length ? await this.readFailures(namespace, name, events, created) : undefined;
+      let failures = existing.length ? await this.readFailures(namespace, name, events, created, signal) : undefined;
       let seen = { eventCount: 0, logLines: 0 };
+      const seenInLog = new Map<string, number>();
       const stillUnread = new Map<string, string>();
       for (let round = 0; failures; round++) {
         const f = failures;
@@ -662,7 +676,7 @@ export class ScenarioRun {
           const d = decisions.get(c.spec.name);
           if (!d) return [];
           const cls = classify(d, requestsOf(c), containerEvents(events, c.kind, c.spec.name));
-          const why = setAsideDecision({ observed: cls, failures: f, before: seen, listed: pod.secrets ?? [], existing, without: (unread) => this.predictContainerWithout(pod, c.spec.name, unread) });
+          const why = setAsideDecision({ observed: cls, failures: f, before: { ...seen, refusals: seenInLog.get(c.spec.name) ?? 0 }, container: c.spec.name, listed: pod.secrets ?? [], existing, without: (unread) => this.predictContainerWithout(pod, c.spec.name, unread) });
           return why ? [{ c, d, cls, why }] : [];
         });
         if (!lagged.length) break;
@@ -671,10 +685,11 @@ export class ScenarioRun {
           break;
         }
         seen = { eventCount: f.eventCount, logLines: f.logLines };
+        for (const l of lagged) seenInLog.set(l.c.spec.name, f.refusals[l.c.spec.name]?.length ?? 0);
         for (const l of lagged) cursors.set(l.c.spec.name, this.env.registry.log.cursor);
         await Promise.all(lagged.map(async (l) => {
           const refusedAt = l.d.decidedAt ?? new Date();
-          await this.nextContainerAttempt(namespace, name, l.c.kind, l.c.spec.name, refusedAttempts(containerEvents(events, l.c.kind, l.c.spec.name)), signal);
+          await this.nextContainerAttempt(namespace, name, l.c.kind, l.c.spec.name, Math.max(refusedAttempts(containerEvents(events, l.c.kind, l.c.spec.name)), seenInLog.get(l.c.spec.name) ?? 0), signal);
           setAside.set(l.c.spec.name, [...(setAside.get(l.c.spec.name) ?? []), { decidedAt: refusedAt.toISOString(), outcome: l.cls.outcome, summary: l.cls.summary, secrets: l.why.secrets, evidence: redact(l.why.evidence), seconds: (Date.now() - refusedAt.getTime()) / 1000 }]);
         }));
         const retried = new Set(lagged.map((l) => l.c.spec.name));
@@ -685,7 +700,7 @@ export class ScenarioRun {
           if (retried.has(n) || !before?.decided || before.container.reason === 'PodInitializing' || before.container.state === 'none') decisions.set(n, d);
         }
         events = await this.containerEventsDecided(namespace, name, list, decisions, signal);
-        failures = await this.readFailures(namespace, name, events, created);
+        failures = await this.readFailures(namespace, name, events, created, signal);
       }
       const out = new Map<string, Observation>();
       for (const c of list) {

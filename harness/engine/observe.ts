@@ -238,6 +238,11 @@ export interface SecretReadFailures {
   unnamedInLog: boolean;
   /** One line of evidence, as the kubelet wrote it. */
   text?: string;
+  /**
+   * Each refused attempt in the kubelet's log, per container, in order (see refusalsInLog): whether
+   * the sync that made it could not read a pull secret. Empty when the log shows none.
+   */
+  refusals: Record<string, boolean[]>;
 }
 
 const EVENT_SECRETS = /Unable to retrieve some image pull secrets \((.*)\); attempting to pull the image may not succeed/;
@@ -263,7 +268,36 @@ export function secretReadFailures(events: readonly ObservedEvent[], logLines: r
     if (m && m.startsWith(`${namespace}/`)) names.add(m.slice(namespace.length + 1));
     else unnamed = true;
   }
-  return { secrets: [...names].sort(), eventCount, logLines: lines, unnamedInLog: unnamed, ...(text ? { text } : {}) };
+  return { secrets: [...names].sort(), eventCount, logLines: lines, unnamedInLog: unnamed, ...(text ? { text } : {}), refusals: refusalsInLog(logLines, namespace, pod) };
+}
+
+/** The line pod_workers.go logs when a sync of the pod failed, with the error of every container that failed in it. */
+export const SYNC_ERROR_TEXT = 'Error syncing pod, skipping';
+const REFUSAL_IN_SYNC = /for \\*"([^"\\]+)\\*" with (ErrImagePull|ErrImageNeverPull|RegistryUnavailable|SignatureValidationFailed)\b/g;
+
+/**
+ * Each refused attempt of the pod in the kubelet's log, per container, in order, and whether the sync
+ * that made it could not read a pull secret. A sync logs "Unable to retrieve pull secret" at its start
+ * (getPullSecretsForPod, before any image decision) and, when a container's start failed, one "Error
+ * syncing pod, skipping" at its end naming each container and its reason (`for "main" with
+ * ErrImageNeverPull`; a back-off sync says ImagePullBackOff and is no attempt). The log is one ordered
+ * stream, so an attempt is tied to its own sync's secret read; counts of events and lines read at two
+ * moments cannot be (the kubelet syncs a refused pod twice within a second: kubelet v1.35.4 logged both
+ * syncs without the secret 0.7 s apart, and an event snapshot between the second sync's secret event and
+ * its refusal event counted that secret failure for the first attempt).
+ */
+export function refusalsInLog(lines: readonly string[], namespace: string, pod: string): Record<string, boolean[]> {
+  const out: Record<string, boolean[]> = {};
+  let unread = false;
+  for (const l of lines) {
+    if (!l.includes(`pod="${namespace}/${pod}"`)) continue;
+    if (l.includes(SECRET_LOG_TEXT)) unread = true;
+    else if (l.includes(SYNC_ERROR_TEXT)) {
+      for (const [, container = ''] of l.matchAll(REFUSAL_IN_SYNC)) (out[container] ??= []).push(unread);
+      unread = false;
+    }
+  }
+  return out;
 }
 
 /**
@@ -284,15 +318,18 @@ export function refusalRecorded(d: PodDecision, events: readonly ObservedEvent[]
 /**
  * Whether an attempt is set aside (not judged; the kubelet's next attempt is): it refused (a pull
  * failure or ErrImageNeverPull; an attempt in which the container ran is always judged), the kubelet
- * said, anew since the previous attempt, that it could not read a pull secret the pod lists and that
- * exists, and the refusal is the one the oracle predicts for the pod without that secret (a refusal the
+ * said that it could not read a pull secret the pod lists and that exists in the sync that made the
+ * attempt (its log, refusalsInLog; where the log shows no refused attempt, anew in the event count or
+ * log lines since the previous attempt), and the refusal is the one the oracle predicts for the pod without that secret (a refusal the
  * unread secret does not explain is judged).
  */
 export function setAsideDecision(o: {
   observed: { outcome: string; cause?: string };
   failures: SecretReadFailures;
-  /** The counts when the previous attempt was set aside (zero for the first). */
-  before: { eventCount: number; logLines: number };
+  /** The counts when the previous attempt was set aside (zero for the first); refusals: the container's refused attempts in the log then. */
+  before: { eventCount: number; logLines: number; refusals?: number };
+  /** The container the attempt is of (its refusals in the log); "main" for a pod of one container. */
+  container?: string;
   /** Every secret the pod lists, and those of them that exist. */
   listed: readonly string[];
   existing: readonly string[];
@@ -302,7 +339,12 @@ export function setAsideDecision(o: {
   const c = o.observed;
   if (c.outcome !== 'pull-fails' && c.outcome !== 'never-pull') return undefined;
   const f = o.failures;
-  if (f.eventCount <= o.before.eventCount && f.logLines <= o.before.logLines) return undefined;
+  const inLog = f.refusals[o.container ?? 'main'] ?? [];
+  if (inLog.length) {
+    // The latest refused attempt in the log is the one observed: it is set aside only when its own sync
+    // could not read a secret, and only once.
+    if (inLog.length <= (o.before.refusals ?? 0) || !inLog[inLog.length - 1]) return undefined;
+  } else if (f.eventCount <= o.before.eventCount && f.logLines <= o.before.logLines) return undefined;
   const unread = unreadExisting(f, o.listed, o.existing);
   if (!unread.length) return undefined;
   const w = o.without(unread);

@@ -399,6 +399,14 @@ function workerNeeds(scenarios: readonly PlannedScenario[], kubelets: string[]):
 
 const RECAP_WORD: Partial<Record<ScenarioResult['status'], string>> = { failed: 'FAIL', error: 'ERROR', 'not-run': 'NOT RUN', flaky: 'FLAKY', 'known-bug': 'KNOWN BUG', observed: 'OBSERVED' };
 
+/** Text cut to at most max characters at a word boundary, ending in "…" when cut (the report has the whole). */
+export function clipWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s;:,]+$/, '')} …`;
+}
+
 /** The end of a run's output: every scenario that did not pass, worst first, one line each (at most 20 per status). */
 export function recapLines(scenarios: readonly ScenarioResult[], reportDir?: string): string[] {
   const out: string[] = [];
@@ -406,7 +414,7 @@ export function recapLines(scenarios: readonly ScenarioResult[], reportDir?: str
     const list = scenarios.filter((x) => x.status === status);
     if (!list.length) continue;
     if (!out.length) out.push('not passed:');
-    for (const x of list.slice(0, 20)) out.push(`  ${RECAP_WORD[status]} ${x.key}: ${(x.message ?? '').replace(/\s+/g, ' ').slice(0, 200)}; alone: ${rerunCommand(x)}`);
+    for (const x of list.slice(0, 20)) out.push(`  ${RECAP_WORD[status]} ${x.key}: ${clipWords((x.message ?? '').replace(/\s+/g, ' '), 240)}; alone: ${rerunCommand(x)}`);
     if (list.length > 20) out.push(`  ... and ${list.length - 20} more ${RECAP_WORD[status]} (the report lists all)`);
   }
   if (reportDir && scenarios.some((x) => x.status === 'failed' || x.status === 'error' || x.status === 'not-run')) out.push(`rerun what failed, erred or did not run: npx pullproof run --rerun-failed ${reportDir}`);

@@ -113,5 +113,9 @@ export async function leftoverFenceRules(): Promise<string[]> {
 export async function removeFenceRule(rule: string): Promise<void> {
   // iptables -S prints rules in the form -A accepts; the same words with -D delete it.
   const words = rule.replace(/^-A /, '').match(/"[^"]*"|\S+/g) ?? [];
-  await run(['iptables', '-w', '-D', ...words.map((w) => w.replace(/^"|"$/g, ''))]);
+  // A rule already gone (removed by a concurrent cleanup, or lost when dockerd restarted) is fine.
+  const rm = await run(['iptables', '-w', '-D', ...words.map((w) => w.replace(/^"|"$/g, ''))], { allowFailure: true });
+  if (rm.exitCode !== 0 && !/does a matching rule exist|Bad rule/i.test(rm.stderr)) {
+    throw new HarnessError(`could not remove the fence rule ${rule}: ${rm.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'run "npx pullproof cleanup" as root (or with sudo)');
+  }
 }
