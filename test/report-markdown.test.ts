@@ -28,3 +28,10 @@ test('each scenario in the list of problems carries the command that reruns it a
   const md = renderMarkdown(report('failed'));
   t.regex(md, /^ {2}- rerun alone: `npx pullproof run --suite smoke --kubelet v1\.35\.4 --focus '\^smoke\/x\$'`$/m);
 });
+
+test('the header names every kubelet the results come from: an upgrade chain\'s versions beside the one asked for', (t) => {
+  const chain = { ...fullReport, scenarios: [...fullReport.scenarios, { ...fullReport.scenarios[0], kubelet: 'v1.33.13' }] } as Report;
+  t.regex(renderMarkdown(chain), /, kubelets v1\.33\.13, v1\.35\.4, /);
+  t.regex(renderHtml(chain), /Kubelets v1\.33\.13, v1\.35\.4[,.] /);
+  t.regex(renderMarkdown(fullReport as Report), /, kubelets v1\.35\.4, /);
+});

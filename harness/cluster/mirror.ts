@@ -93,11 +93,12 @@ interface Descriptor { mediaType: string; digest: string; size: number }
  */
 /**
  * `ctr images export` of one image, copied out with `docker cp`, untarred, every blob checked against
- * its digest and the index's manifest checked present. Seen here: `docker exec` stdout losing the last bytes of an archive, and a `ctr export`
- * that exited 0 with a short archive while the node was starting its static pods; a retry gets a whole
- * one, and the digest check makes sure nothing short is ever pushed.
+ * its digest and the manifest its index.json names checked present; returns the files and that
+ * manifest. Seen here: `docker exec` stdout losing the last bytes of an archive, and a `ctr export` that
+ * exited 0 with a short archive while the node was starting its static pods; a retry gets a whole one,
+ * and the checks make sure nothing short is ever pushed.
  */
-async function exportImage(node: KindNode, ref: string, workDir: string): Promise<Map<string, Buffer>> {
+async function exportImage(node: KindNode, ref: string, workDir: string): Promise<{ files: Map<string, Buffer>; top: Descriptor }> {
   // Not /tmp: it is a tmpfs in kind nodes, and docker cp cannot read tmpfs mounts.
   const inNode = `/root/pullproof-export-${process.pid}.tar`;
   const onHost = join(workDir, `export-${process.pid}.tar`);
@@ -116,7 +117,7 @@ async function exportImage(node: KindNode, ref: string, workDir: string): Promis
       const top = (JSON.parse((files.get('index.json') ?? Buffer.from('{}')).toString()) as { manifests?: Descriptor[] }).manifests?.[0];
       if (!top) throw new Error(`the archive's index.json names no manifest (${files.size} files)`);
       if (!files.has(`blobs/sha256/${top.digest.slice(7)}`)) throw new Error(`the archive lacks the manifest ${top.digest} its index.json names`);
-      return files;
+      return { files, top };
     } catch (err) {
       problem = (err as Error).message;
       warn(`${node.name}: export of ${ref} failed (attempt ${attempt}): ${problem}`);
@@ -137,8 +138,7 @@ export async function mirrorNodeImages(node: KindNode, stack: RegistryStack, wor
       for (const ref of image.repoTags) {
         const parts = splitReference(ref);
         if (!parts || !(MIRRORED_UPSTREAMS as readonly string[]).includes(parts.upstream)) continue;
-        const files = await exportImage(node, ref, workDir);
-        const index = JSON.parse((files.get('index.json') ?? Buffer.from('{}')).toString()) as { manifests?: Descriptor[] };
+        const { files, top } = await exportImage(node, ref, workDir);
         const repo = `${mirrorPrefix(parts.upstream)}/${parts.repository}`;
         const blob = (d: string): Buffer | undefined => files.get(`blobs/sha256/${d.slice(7)}`);
         const pushManifest = async (desc: Descriptor, reference: string): Promise<boolean> => {
@@ -160,8 +160,6 @@ export async function mirrorNodeImages(node: KindNode, stack: RegistryStack, wor
           await client.putManifest(repo, reference, desc.mediaType ?? MEDIA.manifest, data);
           return true;
         };
-        const top = index.manifests?.[0];
-        if (!top) throw new HarnessError(`${node.name}: ctr export of ${ref} has no manifest`);
         if (!(await pushManifest(top, parts.tag))) {
           throw new HarnessError(`${node.name}: ctr export of ${ref} lacks manifests for ${top.digest}; cannot mirror it with its digest`);
         }

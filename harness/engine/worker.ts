@@ -66,14 +66,6 @@ export function refusalReason(journal: string): string | undefined {
   return undefined;
 }
 
-interface UnitState { activeState: string; subState: string; nRestarts: number; execMainStatus: number; execMainPid: number }
-
-async function unitState(node: KindNode, signal?: AbortSignal): Promise<UnitState> {
-  const r = await node.exec(['systemctl', 'show', 'kubelet', '-p', 'ActiveState', '-p', 'SubState', '-p', 'NRestarts', '-p', 'ExecMainStatus', '-p', 'ExecMainPID'], { allowFailure: true, signal });
-  const v = Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  return { activeState: v.ActiveState ?? '', subState: v.SubState ?? '', nRestarts: Number(v.NRestarts ?? 0), execMainStatus: Number(v.ExecMainStatus ?? 0), execMainPid: Number(v.ExecMainPID ?? 0) };
-}
-
 export interface Restart {
   why: string;
   seconds: number;
@@ -160,12 +152,12 @@ export class Worker {
   async restart(why: string, signal?: AbortSignal, timeoutMs = 120_000): Promise<Restart> {
     const t0 = performance.now();
     const since = new Date(Date.now() - 1000);
-    const before = await unitState(this.node);
+    const before = await this.node.kubeletUnit();
     await this.node.exec(['systemctl', 'restart', 'kubelet']);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (signal?.aborted) throw new HarnessError(`${this.name}: kubelet restart aborted`);
-      const st = await unitState(this.node, signal);
+      const st = await this.node.kubeletUnit({ signal });
       // Restart=always: a kubelet that exits with a non-zero status waits in auto-restart and comes back as
       // a new process (NRestarts grows): it refuses its configuration.
       if (st.execMainStatus !== 0 && (st.subState === 'auto-restart' || st.nRestarts > before.nRestarts)) {

@@ -55,43 +55,37 @@ export class AgentNode extends KindNode {
     await this.exec(['systemd-run', '--collect', '--no-block', '--unit', `pullproof-kubelet-${Date.now()}`, 'sh', '-c', script]);
   }
 
-  /** The kubelet unit as systemd sees it: its invocation (new at every start), whether it is active, and when it became so (the node's clock). */
-  private async kubeletUnit(timeoutMs: number): Promise<{ id: string; active: boolean; since: Date } | undefined> {
-    const r = await this.exec(['systemctl', 'show', 'kubelet', '-p', 'InvocationID,ActiveState,ActiveEnterTimestamp', '--timestamp=unix'], { allowFailure: true, timeoutMs }).catch(() => undefined);
-    const id = r?.stdout.match(/^InvocationID=(\S+)$/m)?.[1];
-    const at = Number(r?.stdout.match(/^ActiveEnterTimestamp=@(\d+)/m)?.[1]);
-    return id ? { id, active: /^ActiveState=active$/m.test(r?.stdout ?? ''), since: new Date(at * 1000) } : undefined;
-  }
-
   /**
-   * Runs a detached step that restarts the kubelet, and waits until systemd runs a new invocation of it;
-   * returns when that one started (the node's clock, as the kubelet's heartbeats are). The step is
-   * detached (--no-block), so without this the old kubelet's healthz and its last heartbeat could pass
-   * for the new one's: 1 of 11 restarts did, on kind on 2026-12-07, and the next exec then met the
-   * restarting kubelet.
+   * Runs a detached step that restarts the kubelet and waits for the new one: first until systemd runs a
+   * new invocation of the unit, then for its healthz and a Ready heartbeat after that invocation started
+   * (the node's clock, as the kubelet's heartbeats are). The step is detached (--no-block), so without the
+   * first wait the old kubelet's healthz and its last heartbeat could pass for the new one's: 1 of 11
+   * restarts did, on kind on 2026-12-07, and the next exec then met the restarting kubelet. Returns the
+   * seconds to Ready.
    */
-  private async restartDetached(script: string, deadline: number): Promise<Date> {
-    const before = (await this.kubeletUnit(60_000))?.id;
+  private async restartDetached(script: string, timeoutMs: number): Promise<number> {
+    const t0 = performance.now();
+    const deadline = Date.now() + timeoutMs;
+    const before = (await this.kubeletUnit({ timeoutMs: 60_000 }).catch(() => undefined))?.invocationId;
     if (!before) throw new HarnessError(`${this.name}: cannot read the kubelet's systemd unit through the agent (systemctl show kubelet)`, 'the node\'s kubelet must run as the systemd unit kubelet.service');
     await this.detached(script);
     let last = 'the unit could not be read';
-    while (Date.now() < deadline) {
+    for (;;) {
+      if (Date.now() >= deadline) throw new HarnessError(`${this.name}: systemd did not start the kubelet again (last: ${last})`, 'see the kubelet\'s journal on the node: journalctl -u kubelet');
       // An exec that the stopping kubelet accepted may never answer: each probe is bounded, the next one asks the new kubelet.
-      const unit = await this.kubeletUnit(3_000);
-      if (unit && unit.id !== before && unit.active) return unit.since;
-      if (unit) last = unit.id === before ? 'still the invocation from before the restart' : 'a new invocation, not active yet';
+      const unit = await this.kubeletUnit({ timeoutMs: 3_000 }).catch(() => undefined);
+      if (unit?.invocationId && unit.invocationId !== before && unit.activeState === 'active' && unit.activeSince) {
+        await this.waitReady(unit.activeSince, Math.max(1000, deadline - Date.now()));
+        return (performance.now() - t0) / 1000;
+      }
+      if (unit?.invocationId) last = unit.invocationId === before ? 'still the invocation from before the restart' : 'a new invocation, not active yet';
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new HarnessError(`${this.name}: systemd did not start the kubelet again (last: ${last})`, 'see the kubelet\'s journal on the node: journalctl -u kubelet');
   }
 
   /** Restarts the kubelet (detached) and waits for the new one's healthz and Ready condition. */
-  override async restartKubelet(timeoutMs = 180_000): Promise<number> {
-    const t0 = performance.now();
-    const deadline = Date.now() + timeoutMs;
-    const since = await this.restartDetached('systemctl restart kubelet', deadline);
-    await this.waitReady(since, Math.max(1000, deadline - Date.now()));
-    return (performance.now() - t0) / 1000;
+  override restartKubelet(timeoutMs = 180_000): Promise<number> {
+    return this.restartDetached('systemctl restart kubelet', timeoutMs);
   }
 
   /**
@@ -101,12 +95,8 @@ export class AgentNode extends KindNode {
    */
   override async swapKubelet(binary: string, o: { wipeRecords?: boolean } = {}): Promise<number> {
     await this.stageKubelet(binary);
-    const t0 = performance.now();
-    const deadline = Date.now() + 180_000;
     // The kubelet is started again whatever a step before it returned.
-    const since = await this.restartDetached(`systemctl stop kubelet; ${o.wipeRecords ? `${WIPE_RECORDS_SH}; ` : ''}${installKubeletSh(binary)}; systemctl start kubelet`, deadline);
-    await this.waitReady(since, Math.max(1000, deadline - Date.now()));
-    return (performance.now() - t0) / 1000;
+    return this.restartDetached(`systemctl stop kubelet; ${o.wipeRecords ? `${WIPE_RECORDS_SH}; ` : ''}${installKubeletSh(binary)}; systemctl start kubelet`, 180_000);
   }
 
   /** The kubelet cannot be stopped around an install on a node reached through it (it serves the agent's exec): swapKubelet stages and swaps in one detached step. */

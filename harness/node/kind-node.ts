@@ -40,6 +40,9 @@ export interface Records {
   unreadable: { file: string; error: string }[];
 }
 
+/** The kubelet's systemd unit as `systemctl show` reports it (KindNode.kubeletUnit). */
+export interface KubeletUnit { activeState: string; subState: string; nRestarts: number; execMainStatus: number; execMainPid: number; invocationId: string; activeSince?: Date }
+
 export class KindNode {
   /** Docker container name, which kind also uses as the Kubernetes node name. */
   readonly name: string;
@@ -83,6 +86,21 @@ export class KindNode {
     await this.exec(['systemctl', 'restart', 'kubelet']);
     await this.waitReady(since, timeoutMs);
     return (performance.now() - t0) / 1000;
+  }
+
+  /**
+   * The kubelet's systemd unit (`systemctl show`): its state, restarts and main process, and its
+   * invocation (new at every start) with when it became active, on the node's clock. Fields it could not
+   * read are empty (a failed exec gives them all empty).
+   */
+  async kubeletUnit(o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<KubeletUnit> {
+    const r = await this.exec(['systemctl', 'show', 'kubelet', '--timestamp=unix', '-p', 'ActiveState', '-p', 'SubState', '-p', 'NRestarts', '-p', 'ExecMainStatus', '-p', 'ExecMainPID', '-p', 'InvocationID', '-p', 'ActiveEnterTimestamp'], { allowFailure: true, ...o });
+    const v = Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const since = /^@(\d+)$/.exec(v.ActiveEnterTimestamp ?? '')?.[1];
+    return {
+      activeState: v.ActiveState ?? '', subState: v.SubState ?? '', nRestarts: Number(v.NRestarts ?? 0), execMainStatus: Number(v.ExecMainStatus ?? 0), execMainPid: Number(v.ExecMainPID ?? 0),
+      invocationId: v.InvocationID ?? '', activeSince: since ? new Date(Number(since) * 1000) : undefined,
+    };
   }
 
   /** Waits until the kubelet answers healthz and the node reports Ready with a heartbeat after `since`. */

@@ -10,7 +10,7 @@
 import { renderBenchHtml } from '../bench/html.ts';
 import { policyOf } from './junit.ts';
 import { SPEC_FILE, specSectionsHtml } from './specification.ts';
-import { preReleaseSentence, unmodelledSentences, setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
+import { kubeletsIn, preReleaseSentence, unmodelledSentences, setAsideSentence, type Report, type ScenarioResult, type ScenarioStatus } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
 import { contentSecurityPolicy, FILTER_CSS, FILTER_SCRIPT_ELEMENT, filterAttrs, filters } from './filters.ts';
 import { AXES, DETAILED, detailId, FILL, h, NOT_PASSED_ORDER, VERDICT } from './markup.ts';
@@ -251,7 +251,7 @@ export function renderHtml(report: Report): string {
   const verdict = `<p class="how" id="exit-code">Exit code ${report.run.exitCode}: ${meaning}.</p>`;
   const body = [
     `<h1 id="title">${h(title)}</h1>`,
-    `<p class="muted">pullproof ${h(report.pullproof)}, schema <code>${h(report.schema)}</code>. Kubelets ${h(report.run.kubelets.join(', ') || '(none)')}${report.run.shard ? `, shard ${report.run.shard.index}/${report.run.shard.total}` : ''}. ${h(report.run.startedAt)} to ${h(report.run.finishedAt)}: ${report.run.seconds.toFixed(1)} s wall clock (the harness clock, one sample). <code>--parallel ${report.run.parallel}</code>, <code>--retries ${report.run.retries}</code>.</p>`,
+    `<p class="muted">pullproof ${h(report.pullproof)}, schema <code>${h(report.schema)}</code>. Kubelets ${h(kubeletsIn(report).join(', ') || '(none)')}${report.run.shard ? `, shard ${report.run.shard.index}/${report.run.shard.total}` : ''}. ${h(report.run.startedAt)} to ${h(report.run.finishedAt)}: ${report.run.seconds.toFixed(1)} s wall clock (the harness clock, one sample). <code>--parallel ${report.run.parallel}</code>, <code>--retries ${report.run.retries}</code>.</p>`,
     ...(preRelease ? [`<p class="prerelease"><strong>Pre-release.</strong> ${h(preRelease)}</p>`] : []),
     ...unmodelledSentences(report).map((u) => `<p class="prerelease unmodelled"><strong>Not modelled yet.</strong> ${h(u)}</p>`),
     report.run.kubeletBuild ? `<p id="kubelet-build">Kubelet under test: <code>${h(report.run.kubeletBuild.reported)}</code> (${h(report.run.kubeletBuild.source)} <code>${h(report.run.kubeletBuild.origin)}</code>), sha256 <code>${h(report.run.kubeletBuild.sha256)}</code>${report.run.kubeletBuild.commit ? `, commit <code>${h(report.run.kubeletBuild.commit)}</code>` : ''}, answering for ${h(report.run.kubeletBuild.release)}${report.run.kubeletLimits ? `; the oracle was told its limits: ${h(Object.entries(report.run.kubeletLimits).map(([k, v]) => `${k}=${v}`).join(', '))}` : ''}.</p>` : '',

@@ -3,7 +3,7 @@
 // run environment. Every number says how it was measured and over how many samples.
 import { renderBenchMarkdown } from '../bench/markdown.ts';
 import { specHref } from './specification.ts';
-import { preReleaseSentence, unmodelledSentences, rerunCommand, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
+import { kubeletsIn, preReleaseSentence, unmodelledSentences, rerunCommand, setAsideSentence, type Report, type ScenarioResult } from './types.ts';
 import { versionLabel } from '../oracle/versions.ts';
 
 const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'known-bug': 'known bug', 'not-applicable': 'n/a', error: 'ERROR', flaky: 'flaky', 'not-run': 'not run', observed: 'observed' };
@@ -27,7 +27,7 @@ export function renderMarkdown(r: Report, opts: { dir?: string } = {}): string {
   const lines: string[] = [
     `# pullproof report: ${r.run.suites.join(', ')}`,
     '',
-    `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${r.run.kubelets.join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
+    `Run \`${r.run.id}\`${r.run.shard ? ` (shard ${r.run.shard.index}/${r.run.shard.total})` : ''}, kubelets ${kubeletsIn(r).join(', ') || '(none)'}, ${r.run.startedAt} to ${r.run.finishedAt} (${r.run.seconds.toFixed(1)} s wall clock).${r.run.complete ? '' : ` **Incomplete: ${r.run.incompleteReason ?? 'interrupted'}.**`}`,
     ...(preRelease ? ['', `**Pre-release.** ${preRelease}`] : []),
     ...unmodelledSentences(r).flatMap((u) => ['', `**Not modelled yet.** ${u}`]),
     '',

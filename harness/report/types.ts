@@ -393,6 +393,11 @@ export function preReleasesIn(r: Pick<Report, 'run' | 'scenarios' | 'environment
   return versionsIn(r).filter((v) => isPreRelease(v));
 }
 
+/** The kubelets a report's results come from: those asked for and those its scenarios ran on (an upgrade chain's versions too). */
+export function kubeletsIn(r: Pick<Report, 'run' | 'scenarios'>): string[] {
+  return [...new Set([...r.run.kubelets, ...r.scenarios.map((s) => s.kubelet)])].filter((v) => v).sort();
+}
+
 /** Every Kubernetes version a report's results come from: kubelets asked for and run on, control planes. */
 function versionsIn(r: Pick<Report, 'run' | 'scenarios' | 'environment'>): string[] {
   const versions = new Set<string>([...r.run.kubelets, ...(r.run.preReleases ?? []), ...r.scenarios.map((s) => s.kubelet)]);
